@@ -1,0 +1,163 @@
+"""The immutable instance that passes from validation to every later stage."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth knowing) about the input, located for the user."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+    severity: Severity = "error"
+
+    def where(self) -> str:
+        parts = [f"sheet '{self.sheet}'"] if self.sheet else []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        got = "" if self.value is None or self.value == "" else f" (found: {self.value!r})"
+        where = self.where()
+        return f"{where[0].upper() + where[1:]}: {self.message}{got}" if where else self.message
+
+
+@dataclass(frozen=True)
+class Parameters:
+    budget_musd: float
+    base_year: int
+    horizon_year: int
+    value_of_time: float
+    default_elasticity: float
+    mip_gap: float = 0.001
+    time_limit_s: float = 300.0
+    pwl_tolerance: float = 0.002
+    objective: str = "volume"
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """The five attributes that make a segment's generalized cost."""
+
+    length_km: float
+    speed_kmh: float | None
+    cost_usd_per_tkm: float
+    fixed_time_h: float
+    fixed_cost_usd_per_t: float
+
+    def generalized_cost(self, value_of_time: float) -> float:
+        """USD per tonne (spec §3); running time is 0 on a zero-length segment."""
+        running_h = self.length_km / self.speed_kmh if self.length_km > 0 else 0.0
+        return (self.length_km * self.cost_usd_per_tkm + self.fixed_cost_usd_per_t
+                + value_of_time * (running_h + self.fixed_time_h))
+
+    def hours(self) -> float:
+        running_h = self.length_km / self.speed_kmh if self.length_km > 0 else 0.0
+        return running_h + self.fixed_time_h
+
+
+@dataclass(frozen=True)
+class Node:
+    node_id: str
+    name: str
+    country: str = ""
+    kind: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    segment_id: str
+    from_node: str
+    to_node: str
+    mode: str
+    attributes: Attributes
+    status: str = "open"
+    corridor: str = ""
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    name: str
+    capex_musd: float
+    decision: str = "candidate"
+    group: str = ""
+    requires: tuple[str, ...] = ()
+    country: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A project's version of one segment: the attributes once it is built."""
+
+    project_id: str
+    segment_id: str
+    attributes: Attributes
+
+
+@dataclass(frozen=True)
+class Flow:
+    origin: str
+    destination: str
+    commodity: str
+    base_volume_kt: float
+    growth_pct: float
+    elasticity: float
+    alt_cost: float | None
+    value_usd_per_t: float | None
+
+    @property
+    def label(self) -> str:
+        c = f" ({self.commodity})" if self.commodity else ""
+        return f"{self.origin} -> {self.destination}{c}"
+
+
+@dataclass(frozen=True)
+class Instance:
+    parameters: Parameters
+    nodes: tuple[Node, ...]
+    segments: tuple[Segment, ...]
+    projects: tuple[Project, ...]
+    effects: tuple[Effect, ...]
+    flows: tuple[Flow, ...]
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def project(self, project_id: str) -> Project:
+        return self._projects[project_id]
+
+    @property
+    def _projects(self) -> dict[str, Project]:
+        # Cached on first use; the dataclass is frozen, so write through object.
+        cache = self.__dict__.get("_project_index")
+        if cache is None:
+            cache = {p.project_id: p for p in self.projects}
+            object.__setattr__(self, "_project_index", cache)
+        return cache
+
+    def potential(self, flow: Flow) -> float:
+        """P_k: base volume grown to the horizon year (spec §4)."""
+        years = self.parameters.horizon_year - self.parameters.base_year
+        return flow.base_volume_kt * (1.0 + flow.growth_pct / 100.0) ** years
+
+    def weight(self, flow: Flow) -> float:
+        """Objective weight: 1 for volume; USD million per kt for value."""
+        if self.parameters.objective == "value":
+            return (flow.value_usd_per_t or 0.0) / 1000.0
+        return 1.0
+
+    @property
+    def committed(self) -> frozenset[str]:
+        return frozenset(p.project_id for p in self.projects if p.decision == "committed")

@@ -1,0 +1,190 @@
+"""Stage 3: network preprocessing.
+
+Turns the instance into segment states (the ways a segment can be
+traversed: as it is today, or as a project leaves it), computes shortest
+paths for any portfolio, and prunes, per flow, the states that cannot lie on
+a route cheaper than doing nothing (spec §5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .instance import Attributes, Flow, Instance
+
+# Pruning keeps states whose best route is within this relative slack of the
+# do-nothing cost, so rounding can never drop the do-nothing route itself.
+PRUNE_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class State:
+    """One way of traversing a segment: its base state (project None) or the
+    segment as a project leaves it."""
+
+    segment: int
+    project: str | None
+    gc: float
+    hours: float
+
+
+@dataclass(frozen=True)
+class Network:
+    node_ids: tuple[str, ...]
+    index: dict[str, int]
+    ends: tuple[tuple[int, int], ...]  # segment -> (from node, to node)
+    states: tuple[tuple[State, ...], ...]  # segment -> its states
+    segment_ids: tuple[str, ...]
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Least costs from a set of origins on one portfolio's network."""
+
+    origins: tuple[int, ...]
+    cost: np.ndarray  # [len(origins), n_nodes]
+    predecessor: np.ndarray
+    pair_state: dict[tuple[int, int], State]  # (a, b) -> cheapest state joining them
+
+
+def effective_attributes(base: Attributes, changes: dict[str, float | None]) -> Attributes:
+    """A project's version of a segment: its values where given, else the base's."""
+    values = {k: getattr(base, k) for k in Attributes.__dataclass_fields__}
+    values.update({k: v for k, v in changes.items() if v is not None})
+    return Attributes(**values)
+
+
+def build_network(instance: Instance) -> Network:
+    """States for every segment: base if open, one per non-excluded project."""
+    vot = instance.parameters.value_of_time
+    node_ids = tuple(n.node_id for n in instance.nodes)
+    index = {n: i for i, n in enumerate(node_ids)}
+    seg_index = {s.segment_id: i for i, s in enumerate(instance.segments)}
+    states: list[list[State]] = []
+    for i, seg in enumerate(instance.segments):
+        own = []
+        if seg.status == "open":
+            own.append(State(i, None, seg.attributes.generalized_cost(vot),
+                             seg.attributes.hours()))
+        states.append(own)
+    live = {p.project_id for p in instance.projects if p.decision != "excluded"}
+    for eff in instance.effects:
+        if eff.project_id not in live:
+            continue
+        i = seg_index[eff.segment_id]
+        states[i].append(State(i, eff.project_id, eff.attributes.generalized_cost(vot),
+                               eff.attributes.hours()))
+    ends = tuple((index[s.from_node], index[s.to_node]) for s in instance.segments)
+    return Network(node_ids, index, ends, tuple(tuple(s) for s in states),
+                   tuple(s.segment_id for s in instance.segments))
+
+
+def usable_states(network: Network, portfolio: frozenset[str]) -> list[State]:
+    """The cheapest usable state of every segment under a portfolio."""
+    best: list[State] = []
+    for own in network.states:
+        usable = [s for s in own if s.project is None or s.project in portfolio]
+        if usable:
+            best.append(min(usable, key=lambda s: s.gc))
+    return best
+
+
+def shortest_paths(network: Network, portfolio: frozenset[str],
+                   origins: list[int] | tuple[int, ...]) -> Paths:
+    """Least generalized cost from each origin with the portfolio applied."""
+    pair_state: dict[tuple[int, int], State] = {}
+    for state in usable_states(network, portfolio):
+        a, b = network.ends[state.segment]
+        for key in ((a, b), (b, a)):
+            old = pair_state.get(key)
+            if old is None or state.gc < old.gc:
+                pair_state[key] = state
+    n = network.n_nodes
+    if pair_state:
+        rows, cols = zip(*pair_state)
+        data = [pair_state[k].gc for k in pair_state]
+    else:
+        rows, cols, data = (), (), []
+    graph = csr_matrix((data, (rows, cols)), shape=(n, n))
+    origins = tuple(origins)
+    if not origins:
+        return Paths(origins, np.zeros((0, n)), np.zeros((0, n), dtype=int), pair_state)
+    cost, pred = dijkstra(graph, directed=True, indices=list(origins),
+                          return_predecessors=True)
+    return Paths(origins, np.atleast_2d(cost), np.atleast_2d(pred), pair_state)
+
+
+def route(paths: Paths, origin: int, destination: int) -> list[State]:
+    """The states along the least-cost route (empty if none or trivial)."""
+    row = paths.origins.index(origin)
+    if not np.isfinite(paths.cost[row, destination]):
+        return []
+    nodes = [destination]
+    while nodes[-1] != origin:
+        nodes.append(int(paths.predecessor[row, nodes[-1]]))
+    nodes.reverse()
+    return [paths.pair_state[(a, b)] for a, b in zip(nodes, nodes[1:])]
+
+
+def flow_costs(network: Network, flows: tuple[Flow, ...] | list[Flow],
+               portfolio: frozenset[str]) -> tuple[np.ndarray, Paths]:
+    """SP_k(x) for every flow: min(network route, alt_cost) (spec §4)."""
+    origins = sorted({network.index[f.origin] for f in flows})
+    paths = shortest_paths(network, portfolio, origins)
+    row = {o: i for i, o in enumerate(origins)}
+    costs = np.empty(len(flows))
+    for k, f in enumerate(flows):
+        c = paths.cost[row[network.index[f.origin]], network.index[f.destination]]
+        costs[k] = min(c, f.alt_cost) if f.alt_cost is not None else c
+    return costs, paths
+
+
+@dataclass(frozen=True)
+class FlowArcs:
+    """What the model needs of one flow: its candidate directed arc states."""
+
+    flow: int
+    origin: int
+    destination: int
+    arcs: tuple[tuple[int, int, State], ...]  # (tail, head, state)
+
+
+def prune_arcs(network: Network, flow_index: int, flow: Flow, lower: Paths, cdn: float,
+               committed: frozenset[str], decision: frozenset[str]) -> FlowArcs:
+    """Directed arc states that can lie on a route cheaper than doing nothing.
+
+    ``lower`` holds least costs with every selectable project's best effect
+    applied (a lower bound for any portfolio), from origins and destinations
+    alike (segments are undirected). Base and committed states are always
+    usable; a state of a project in ``decision`` only if it is selected, and
+    only worth keeping if cheaper than the segment's always-usable state;
+    states of any other project can never be used.
+    """
+    o, d = network.index[flow.origin], network.index[flow.destination]
+    from_o = lower.cost[lower.origins.index(o)]
+    to_d = lower.cost[lower.origins.index(d)]
+    limit = cdn * (1.0 + PRUNE_SLACK)
+    arcs: list[tuple[int, int, State]] = []
+    for seg, own in enumerate(network.states):
+        fixed = [s.gc for s in own if s.project is None or s.project in committed]
+        floor = min(fixed) if fixed else np.inf
+        a, b = network.ends[seg]
+        for s in own:
+            conditional = s.project is not None and s.project not in committed
+            if conditional and (s.project not in decision or s.gc >= floor):
+                continue
+            if not conditional and s.gc > floor:
+                continue
+            for tail, head in ((a, b), (b, a)):
+                if head == o or tail == d:
+                    continue
+                if from_o[tail] + s.gc + to_d[head] <= limit:
+                    arcs.append((tail, head, s))
+    return FlowArcs(flow_index, o, d, tuple(arcs))

@@ -1,0 +1,47 @@
+"""The stages after validation, chained: preprocess -> feasibility -> build ->
+solve -> drop zero-gain projects. Used by the CLI, the sweep and the tests."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .build import build_model
+from .evaluate import drop_idle
+from .instance import Instance
+from .preprocess import Prepared, check_feasibility, prepare
+from .solve import Solution, Solver
+
+
+@dataclass(frozen=True)
+class Outcome:
+    prep: Prepared
+    budget: float
+    solution: Solution
+    selected: frozenset[str]  # the solver's portfolio less projects that add nothing
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def optimise(instance: Instance, budget: float | None = None, *,
+             log_file: Path | None = None,
+             on_log_line: Callable[[str], None] | None = None) -> Outcome:
+    """Best portfolio for one budget (default: the instance's). Infeasibility
+    found before solving comes back as status 'infeasible' with the reasons."""
+    budget = instance.parameters.budget_musd if budget is None else budget
+    t = time.perf_counter()
+    prep = prepare(instance)
+    reasons = check_feasibility(prep, budget)
+    if reasons:
+        return Outcome(prep, budget, Solution("infeasible", frozenset(),
+                                              message="; ".join(reasons)), frozenset(),
+                       {"build": time.perf_counter() - t})
+    model = build_model(prep, budget)
+    timings = {"build": time.perf_counter() - t}
+    params = instance.parameters
+    t = time.perf_counter()
+    solution = Solver(model, log_file=log_file, on_log_line=on_log_line).solve(
+        time_limit=params.time_limit_s, mip_gap=params.mip_gap)
+    timings["solve"] = time.perf_counter() - t
+    selected = drop_idle(prep, solution.selected) if solution.has_portfolio else frozenset()
+    return Outcome(prep, budget, solution, selected, timings)

@@ -1,0 +1,208 @@
+"""Stage 7: the Excel report, written atomically.
+
+The workbook is built in a temporary file in the target folder and moved
+over the target only once complete, so a failed run never leaves a
+half-written report (and never touches the previous one).
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import xlsxwriter
+
+from .instance import Problem
+from .results import Results, project_rows, segment_rows, summary_rows, trade_rows
+
+
+class OutputError(Exception):
+    """The report cannot be written; the message names the file and what to do."""
+
+
+def write_atomic(path: Path, build: Callable[[Path], None], *,
+                 protect: Sequence[Path] = ()) -> Path:
+    """Run build(tmp) and move tmp onto path; refuse to overwrite protected files."""
+    path = Path(path).resolve()
+    for other in protect:
+        if path == Path(other).resolve():
+            raise OutputError(f"refusing to write the report over the input workbook {path};"
+                              " choose another --output")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".~tmp_", suffix=path.suffix or ".xlsx",
+                                        dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write in {path.parent}: {exc.strerror}; choose another"
+                          " --output") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        build(tmp)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise OutputError(f"cannot write {path}: it is open in another program (close it in"
+                          " Excel) or the folder is read-only; or choose another --output"
+                          ) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+class Sheets:
+    """Shared formats and a table writer, so every sheet looks the same."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                     "text_wrap": True, "valign": "top"})
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.note = wb.add_format({"italic": True, "font_color": "#555555"})
+        self.formats = {
+            "int": wb.add_format({"num_format": "#,##0"}),
+            "1": wb.add_format({"num_format": "#,##0.0"}),
+            "2": wb.add_format({"num_format": "#,##0.00"}),
+            "pct": wb.add_format({"num_format": "0.00%"}),
+            "text": wb.add_format({}),
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        }
+
+    def table(self, name: str, columns: Sequence[tuple[str, str, int]],
+              rows: Iterable[dict[str, Any]], *, first_row: int = 0) -> Any:
+        """columns: (key, format name, width). Writes header, rows, filter, freeze."""
+        ws = self.wb.add_worksheet(name)
+        rows = list(rows)
+        for c, (key, fmt, width) in enumerate(columns):
+            ws.write(first_row, c, key, self.header)
+            ws.set_column(c, c, width, self.formats[fmt])
+        for r, row in enumerate(rows, start=first_row + 1):
+            for c, (key, fmt, _) in enumerate(columns):
+                write_cell(ws, r, c, row.get(key), self.formats[fmt])
+        ws.freeze_panes(first_row + 1, 1)
+        ws.autofilter(first_row, 0, first_row + max(len(rows), 1), len(columns) - 1)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(first_row)
+        return ws
+
+
+def write_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    """Blank for None/NaN, 'n/a' for infinities: no #NUM! in the report."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, float) and math.isinf(value):
+        ws.write_string(r, c, "n/a")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+SUMMARY_FORMATS = {"mip_gap": "pct", "gain_gap": "pct", "build_s": "2", "solve_s": "2",
+                   "total_s": "2", "pwl_tolerance": "pct"}
+
+PROJECT_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 40), ("capex_musd", "1", 11),
+                   ("decision", "text", 11), ("selected", "text", 10),
+                   ("marginal_gain_kt", "1", 13), ("gain_per_musd", "2", 11),
+                   ("group", "text", 10), ("requires", "text", 12), ("country", "text", 9),
+                   ("reason", "wrap", 50)]
+TRADE_COLUMNS = [("origin", "text", 9), ("destination", "text", 11), ("commodity", "text", 14),
+                 ("base_volume_kt", "1", 10), ("today_cost", "2", 10),
+                 ("do_nothing_cost", "2", 10), ("optimised_cost", "2", 10),
+                 ("do_nothing_volume_kt", "1", 11), ("optimised_volume_kt", "1", 11),
+                 ("change_pct", "1", 9), ("corridors", "wrap", 34), ("route", "wrap", 60),
+                 ("do_nothing_route", "wrap", 60)]
+SEGMENT_COLUMNS = [("segment_id", "text", 10), ("from", "text", 18), ("to", "text", 18),
+                   ("mode", "text", 8), ("corridor", "text", 22), ("status", "text", 8),
+                   ("length_km", "int", 9), ("gc_today", "2", 9),
+                   ("do_nothing_volume_kt", "1", 11), ("optimised_volume_kt", "1", 11),
+                   ("project", "text", 12), ("candidate_projects", "text", 18)]
+PROBLEM_COLUMNS = [("severity", "text", 9), ("sheet", "text", 14), ("row", "int", 6),
+                   ("column", "text", 18), ("value", "text", 18), ("message", "wrap", 90)]
+
+
+def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    return [{"severity": p.severity, "sheet": p.sheet, "row": p.row, "column": p.column,
+             "value": "" if p.value is None else str(p.value), "message": p.message}
+            for p in problems]
+
+
+def _write_summary(sh: Sheets, r: Results) -> None:
+    ws = sh.wb.add_worksheet("Summary")
+    ws.write(0, 0, "Corridor investment: optimised portfolio", sh.title)
+    ws.write(1, 0, headline(r), sh.note)
+    ws.write(3, 0, "item", sh.header)
+    ws.write(3, 1, "value", sh.header)
+    ws.write(3, 2, "note", sh.header)
+    for i, (item, value, note) in enumerate(summary_rows(r), start=4):
+        ws.write_string(i, 0, item)
+        fmt = sh.formats[SUMMARY_FORMATS.get(item, "2" if isinstance(value, float) else "text")]
+        write_cell(ws, i, 1, value, fmt)
+        ws.write_string(i, 2, note)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 2, 70)
+    ws.freeze_panes(4, 0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+def headline(r: Results) -> str:
+    """One sentence an official can paste into a note to the minister."""
+    n = len(r.selected)
+    return (f"With USD {r.budget:,.0f} million, {n} project{'s' if n != 1 else ''} "
+            f"(USD {r.spent:,.0f} million) raise projected trade in "
+            f"{r.prep.instance.parameters.horizon_year} from {r.do_nothing.volume_kt:,.0f} kt"
+            f" (do nothing) to {r.optimised.volume_kt:,.0f} kt (+{r.gain_kt:,.0f} kt);"
+            f" trade today is {r.trade_today_kt:,.0f} kt.")
+
+
+def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
+                 extra_sheets: Sequence[Callable[[Sheets, Results], None]] = ()) -> Path:
+    """Summary, Projects, Trade, Segments, Warnings, Parameters (+ extras)."""
+
+    def build(tmp: Path) -> None:
+        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False})
+        try:
+            sh = Sheets(wb)
+            _write_summary(sh, r)
+            sh.table("Projects", PROJECT_COLUMNS, project_rows(r))
+            sh.table("Trade", TRADE_COLUMNS, trade_rows(r))
+            sh.table("Segments", SEGMENT_COLUMNS, segment_rows(r))
+            for extra in extra_sheets:
+                extra(sh, r)
+            sh.table("Warnings", PROBLEM_COLUMNS, problem_rows(r.warnings))
+            _write_parameters(sh, r)
+        finally:
+            wb.close()
+
+    return write_atomic(path, build, protect=protect)
+
+
+def _write_parameters(sh: Sheets, r: Results) -> None:
+    params = asdict(r.prep.instance.parameters)
+    params["budget_musd"] = r.budget
+    rows = [{"parameter": f.name, "value": params[f.name]}
+            for f in fields(r.prep.instance.parameters)]
+    sh.table("Parameters", [("parameter", "text", 26), ("value", "text", 16)], rows)
+
+
+def write_problems(problems: Sequence[Problem], path: Path, *,
+                   protect: Sequence[Path] = ()) -> Path:
+    """The problems workbook written beside the intended report on input errors."""
+
+    def build(tmp: Path) -> None:
+        wb = xlsxwriter.Workbook(str(tmp))
+        try:
+            Sheets(wb).table("Problems", PROBLEM_COLUMNS, problem_rows(problems))
+        finally:
+            wb.close()
+
+    return write_atomic(path, build, protect=protect)

@@ -1,0 +1,145 @@
+"""Stage 5: solve with HiGHS through Pyomo's ``highs`` interface.
+
+The status is a value the caller branches on; no solver exception leaves
+this module. On a time limit the incumbent is kept and the gap reported.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal, TextIO
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+log = logging.getLogger(__name__)
+
+Status = Literal["optimal", "time_limit", "infeasible", "failed"]
+
+
+@dataclass(frozen=True)
+class Solution:
+    status: Status
+    selected: frozenset[str]  # candidate and must_do projects chosen
+    objective: float | None = None  # the solver's (linearised) objective
+    bound: float | None = None  # proven upper bound on that objective
+    solve_s: float = 0.0
+    message: str = ""
+    nodes: int | None = None
+    log: str = field(default="", repr=False)
+
+    @property
+    def mip_gap(self) -> float | None:
+        """Relative gap on the whole objective, constant included."""
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, self.bound - self.objective) / max(abs(self.objective), 1e-12)
+
+    @property
+    def has_portfolio(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+
+class _LineTap(io.TextIOBase):
+    """A text stream that hands each complete solver log line to a callback."""
+
+    def __init__(self, on_line: Callable[[str], None]):
+        self._on_line = on_line
+        self._buffer = ""
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._on_line(line)
+        return len(text)
+
+
+class Solver:
+    """A persistent HiGHS solver for one model: re-solves after the model's
+    mutable parameters change (budget sweeps) without rebuilding."""
+
+    def __init__(self, model: pyo.ConcreteModel, *, threads: int | None = None,
+                 log_file: Path | None = None,
+                 on_log_line: Callable[[str], None] | None = None):
+        self.model = model
+        self._highs = Highs()
+        self._threads = threads
+        self._log_file = log_file
+        self._on_log_line = on_log_line
+        self._loaded = False
+
+    def solve(self, *, time_limit: float, mip_gap: float,
+              warm_start: frozenset[str] | None = None) -> Solution:
+        m = self.model
+        if not m.curves:
+            return self._trivial()
+        if warm_start is not None:
+            for p in m.P:
+                if not m.x[p].fixed:
+                    m.x[p].set_value(1 if p in warm_start else 0)
+        options: dict[str, object] = {}
+        if self._log_file is not None:
+            options["log_file"] = str(self._log_file)
+        tee: list[TextIO] = [_LineTap(self._on_log_line)] if self._on_log_line else []
+        start = time.perf_counter()
+        try:
+            if self._loaded:
+                self._highs.update_parameters()
+            res = self._highs.solve(
+                m, time_limit=time_limit, rel_gap=mip_gap, threads=self._threads,
+                load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                solver_options=options, tee=tee)
+            self._loaded = True
+        except Exception as exc:  # a solver failure must become a status, not a traceback
+            log.exception("HiGHS failed")
+            return Solution("failed", frozenset(), solve_s=time.perf_counter() - start,
+                            message=f"the solver failed: {exc}")
+        elapsed = time.perf_counter() - start
+        term = res.termination_condition
+        nodes = getattr(res.extra_info, "mip_node_count", None)
+        if term in (TerminationCondition.provenInfeasible,
+                    TerminationCondition.infeasibleOrUnbounded):
+            return Solution("infeasible", frozenset(), solve_s=elapsed, nodes=nodes,
+                            message="no portfolio satisfies the budget and project rules",
+                            log=res.solver_log or "")
+        if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
+            reason = ("the time limit was reached before any portfolio was found"
+                      if term == TerminationCondition.maxTimeLimit
+                      else f"the solver stopped without a portfolio ({term.name})")
+            return Solution("failed", frozenset(), solve_s=elapsed, nodes=nodes,
+                            message=reason, log=res.solver_log or "")
+        res.solution_loader.load_vars()
+        selected = frozenset(p for p in m.P if pyo.value(m.x[p]) > 0.5)
+        status: Status = ("optimal" if term == TerminationCondition.convergenceCriteriaSatisfied
+                          else "time_limit")
+        bound = res.objective_bound
+        return Solution(status, selected, res.incumbent_objective,
+                        bound if bound is not None else res.incumbent_objective,
+                        elapsed, "" if status == "optimal" else
+                        f"stopped at the time limit ({term.name}); best portfolio found kept",
+                        nodes, res.solver_log or "")
+
+    def _trivial(self) -> Solution:
+        """No project can change any flow's cost: the objective is a constant
+        and the portfolio is the must_do projects, if they fit."""
+        m = self.model
+        fixed = frozenset(p for p in m.P if m.x[p].fixed and pyo.value(m.x[p]) > 0.5)
+        for c in m.budget_limit.values():
+            if pyo.value(c.body) > pyo.value(c.upper) + 1e-9:
+                return Solution("infeasible", frozenset(),
+                                message="the must_do projects cost more than the budget")
+        for c in list(m.alternatives.values()) + list(m.requirements.values()):
+            if pyo.value(c.body) > pyo.value(c.upper) + 1e-9:
+                return Solution("infeasible", frozenset(),
+                                message="the must_do projects break a project rule")
+        for p in m.P:
+            if not m.x[p].fixed:
+                m.x[p].set_value(0)
+        value = float(pyo.value(m.objective.expr))
+        return Solution("optimal", fixed, value, value, 0.0,
+                        "no project can change any flow's route")

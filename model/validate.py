@@ -1,0 +1,474 @@
+"""Stage 2: judge the raw tables and build the immutable Instance.
+
+Every check is a ``check_*`` function returning Problem records; all of them
+run, so the user sees every problem at once. Errors stop the run (exit 2);
+warnings are carried into the report.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Problem,
+                       Project, Segment)
+from .network import build_network, flow_costs
+from .reader import UNREADABLE, RawSheet, RawWorkbook
+from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, Column,
+                     Parameter, normalise)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data row with its values parsed to their types (None = blank or unusable)."""
+
+    sheet: str
+    row: int
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+def _problem(sheet: str, row: int | None, column: str | None, value: Any, message: str,
+             severity: str = "error") -> Problem:
+    return Problem(sheet, row, column, value, message, severity)  # type: ignore[arg-type]
+
+
+# --- cells ---------------------------------------------------------------
+
+def _as_number(value: Any) -> tuple[float | None, bool]:
+    """(number, was_text); None when the value is not a number at all."""
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, (int, float)):
+        return (float(value), False) if math.isfinite(value) else (None, False)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None, True
+        return (number, True) if math.isfinite(number) else (None, True)
+    return None, False
+
+
+def _in_range(number: float, spec: Column | Parameter) -> bool:
+    if spec.minimum is not None:
+        if number < spec.minimum or (spec.min_exclusive and number == spec.minimum):
+            return False
+    if spec.maximum is not None:
+        if number > spec.maximum or (getattr(spec, "max_exclusive", False)
+                                     and number == spec.maximum):
+            return False
+    return True
+
+
+def parse_value(sheet: str, row: int, column: str, spec: Column | Parameter, value: Any,
+                problems: list[Problem]) -> Any:
+    """A cell's typed value, or None with a Problem when it cannot be used."""
+    if value is UNREADABLE:
+        return None
+    if value is None:
+        if spec.required:
+            problems.append(_problem(sheet, row, column, None,
+                                     f"blank; expected {spec.expectation()}"))
+        return None
+    kind = spec.kind
+    if kind == "id":
+        return _parse_id(sheet, row, column, value, problems)
+    if kind == "raw":
+        return value
+    if kind == "text":
+        return str(value).strip()
+    if kind == "enum":
+        text = str(value).strip()
+        if text in spec.choices:
+            return text
+        folded = {c.casefold(): c for c in spec.choices}
+        match = folded.get(normalise(text).replace(" ", "_"))
+        if match is not None:
+            problems.append(_problem(sheet, row, column, value, f"read as '{match}'", "warning"))
+            return match
+        problems.append(_problem(sheet, row, column, value,
+                                 f"unknown value; expected {spec.expectation()}"))
+        return None
+    if kind == "idlist":
+        parts = [p.strip() for p in str(value).replace(",", ";").split(";")]
+        return tuple(p for p in parts if p)
+    number, was_text = _as_number(value)
+    if number is None:
+        problems.append(_problem(sheet, row, column, value, f"expected {spec.expectation()}"))
+        return None
+    if was_text:
+        problems.append(_problem(sheet, row, column, value,
+                                 "number stored as text; read as " + f"{number:g}", "warning"))
+    if kind == "integer" and number != int(number):
+        problems.append(_problem(sheet, row, column, value, f"expected {spec.expectation()}"))
+        return None
+    if not _in_range(number, spec):
+        problems.append(_problem(sheet, row, column, value,
+                                 f"out of range; expected {spec.expectation()}"))
+        return None
+    return int(number) if kind == "integer" else number
+
+
+def _parse_id(sheet: str, row: int, column: str, value: Any, problems: list[Problem]) -> str | None:
+    if isinstance(value, bool):
+        problems.append(_problem(sheet, row, column, value, "expected a text id"))
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float)):
+        problems.append(_problem(sheet, row, column, value,
+                                 f"id typed as a number; read as the text '{value}'", "warning"))
+        return str(value)
+    text = str(value)
+    if text != text.strip():
+        problems.append(_problem(sheet, row, column, value,
+                                 f"stray spaces around the id; read as '{text.strip()}'",
+                                 "warning"))
+    return text.strip()
+
+
+def parse_sheet(sheet: RawSheet, problems: list[Problem]) -> list[Record]:
+    out = []
+    for raw in sheet.rows:
+        values = {c.name: parse_value(sheet.schema.name, raw.excel_row, c.name, c,
+                                      raw.cells.get(c.name), problems)
+                  for c in sheet.schema.columns}
+        out.append(Record(sheet.schema.name, raw.excel_row, values))
+    return out
+
+
+# --- checks ------------------------------------------------------------------
+
+def check_parameters(records: list[Record]) -> tuple[dict[str, Any], list[Problem]]:
+    """Known parameters parsed by their own type; unknown ones are warnings."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for rec in records:
+        name = rec["parameter"]
+        if not name:
+            continue
+        key = normalise(name).replace(" ", "_")
+        spec = PARAMETER_BY_NAME.get(key)
+        if spec is None:
+            problems.append(_problem("Parameters", rec.row, "parameter", name,
+                                     "unknown parameter, ignored; known: "
+                                     + ", ".join(p.name for p in PARAMETERS), "warning"))
+            continue
+        if key in seen:
+            problems.append(_problem("Parameters", rec.row, "parameter", name,
+                                     f"parameter '{key}' is given twice (also row {seen[key]})"))
+            continue
+        seen[key] = rec.row
+        if key != name:
+            problems.append(_problem("Parameters", rec.row, "parameter", name,
+                                     f"read as '{key}'", "warning"))
+        raw_value = rec["value"]
+        if raw_value is None and spec.required:
+            problems.append(_problem("Parameters", rec.row, "value", None,
+                                     f"blank value for {key}; expected {spec.expectation()}"))
+            continue
+        parsed = parse_value("Parameters", rec.row, "value", spec, raw_value, problems)
+        if parsed is not None:
+            values[key] = parsed
+    for spec in PARAMETERS:
+        if spec.required and spec.name not in seen:
+            problems.append(_problem("Parameters", None, "parameter", None,
+                                     f"required parameter '{spec.name}' is missing; add a row"
+                                     f" with {spec.name} and {spec.expectation()}"))
+    base, horizon = values.get("base_year"), values.get("horizon_year")
+    if base is not None and horizon is not None and horizon < base:
+        problems.append(_problem("Parameters", seen["horizon_year"], "value", horizon,
+                                 f"horizon_year must not be before base_year ({base})"))
+    return values, problems
+
+
+def check_unique(records: list[Record], sheet: str, key: tuple[str, ...]) -> list[Problem]:
+    """Duplicate ids (or duplicate rows for composite keys)."""
+    problems: list[Problem] = []
+    first: dict[tuple, int] = {}
+    required = [c.name for c in SHEET_BY_NAME[sheet].columns if c.required and c.name in key]
+    for rec in records:
+        if any(rec[c] is None for c in required):
+            continue  # a blank or unusable key is reported where it is parsed
+        k = tuple(rec[c] if rec[c] is not None else "" for c in key)
+        if k in first:
+            what = " / ".join(str(v) for v in k if v != "")
+            problems.append(_problem(sheet, rec.row, key[0], what,
+                                     f"duplicate: '{what}' already on row {first[k]}"))
+        else:
+            first[k] = rec.row
+    return problems
+
+
+def check_references(records: list[Record], sheet: str, column: str, known: set[str],
+                     target: str) -> list[Problem]:
+    problems = []
+    for rec in records:
+        ids = rec[column]
+        for ref in (ids if isinstance(ids, tuple) else (ids,)):
+            if ref is not None and ref not in known:
+                problems.append(_problem(sheet, rec.row, column, ref,
+                                         f"unknown id '{ref}'; it is not on sheet '{target}'"))
+    return problems
+
+
+def check_segment_rows(records: list[Record]) -> list[Problem]:
+    """Self-loops, and speed and running cost where the segment has length."""
+    problems = []
+    for rec in records:
+        if rec["from_node"] is not None and rec["from_node"] == rec["to_node"]:
+            problems.append(_problem("Segments", rec.row, "to_node", rec["to_node"],
+                                     "a segment must join two different nodes"))
+        problems += _check_running("Segments", rec, rec.values)
+    return problems
+
+
+def _check_running(sheet: str, rec: Record, values: dict[str, Any]) -> list[Problem]:
+    problems = []
+    length = values.get("length_km")
+    if length is not None and length > 0:
+        if values.get("speed_kmh") is None and rec["speed_kmh"] is None:
+            problems.append(_problem(sheet, rec.row, "speed_kmh", None,
+                                     "blank; expected a speed > 0 because length_km > 0"))
+        if values.get("cost_usd_per_tkm") is None and rec["cost_usd_per_tkm"] is None:
+            problems.append(_problem(sheet, rec.row, "cost_usd_per_tkm", None,
+                                     "blank; expected a cost >= 0 because length_km > 0"))
+    return problems
+
+
+def _attributes(values: dict[str, Any]) -> Attributes | None:
+    length = values.get("length_km")
+    if length is None:
+        return None
+    speed = values.get("speed_kmh")
+    cost = values.get("cost_usd_per_tkm")
+    if length > 0 and (speed is None or cost is None):
+        return None
+    return Attributes(length, speed, cost or 0.0, values.get("fixed_time_h") or 0.0,
+                      values.get("fixed_cost_usd_per_t") or 0.0)
+
+
+def check_positive_cost(sheet: str, row: int, attrs: Attributes, vot: float) -> list[Problem]:
+    if attrs.generalized_cost(vot) <= 0:
+        return [_problem(sheet, row, "fixed_cost_usd_per_t", 0,
+                         "the generalized cost is 0; give a length, a fixed time or a fixed"
+                         " cost so that moving a tonne costs something")]
+    return []
+
+
+def check_effects(effects: list[Record], segments: dict[str, tuple[Record, Attributes | None]],
+                  vot: float | None) -> tuple[list[Effect], list[Problem]]:
+    """Each effect's segment as the project leaves it; none may cost more."""
+    problems: list[Problem] = []
+    out: list[Effect] = []
+    for rec in effects:
+        seg = segments.get(rec["segment_id"])
+        if seg is None or rec["project_id"] is None:
+            continue
+        seg_rec, base = seg
+        merged = {a: rec[a] if rec[a] is not None else seg_rec[a] for a in SEGMENT_ATTRIBUTES}
+        if merged["length_km"] is not None and merged["length_km"] > 0:
+            for a in ("speed_kmh", "cost_usd_per_tkm"):
+                if merged[a] is None:
+                    problems.append(_problem("ProjectEffects", rec.row, a, None,
+                                             f"blank here and on Segments; expected {a} because"
+                                             " the built segment has length > 0"))
+        attrs = _attributes(merged)
+        if attrs is None:
+            continue
+        if vot is not None:
+            problems += check_positive_cost("ProjectEffects", rec.row, attrs, vot)
+            if base is not None and seg_rec["status"] != "planned":
+                before, after = base.generalized_cost(vot), attrs.generalized_cost(vot)
+                if after > before * (1 + 1e-9):
+                    changed = [a for a in SEGMENT_ATTRIBUTES if rec[a] is not None]
+                    problems.append(_problem(
+                        "ProjectEffects", rec.row, changed[0] if changed else None, None,
+                        f"project {rec['project_id']} makes segment {rec['segment_id']} costlier:"
+                        f" generalized cost {before:.2f} -> {after:.2f} USD/t; a project may"
+                        " only lower it"))
+        out.append(Effect(rec["project_id"], rec["segment_id"], attrs))
+    return out, problems
+
+
+def check_committed_overlap(effects: list[Effect], decisions: dict[str, str],
+                            rows: dict[tuple[str, str], int]) -> list[Problem]:
+    """Two committed projects must not change one segment (which would apply?)."""
+    by_segment: dict[str, list[str]] = defaultdict(list)
+    for e in effects:
+        if decisions.get(e.project_id) == "committed" and e.project_id not in by_segment[
+                e.segment_id]:
+            by_segment[e.segment_id].append(e.project_id)
+    problems = []
+    for seg, members in by_segment.items():
+        if len(members) > 1:
+            problems.append(_problem(
+                "ProjectEffects", rows[(members[1], seg)], "segment_id", seg,
+                f"committed projects {' and '.join(members)} both change segment {seg};"
+                " make one of them a candidate or merge them"))
+    return problems
+
+
+def check_project_warnings(projects: list[Project], effects: list[Effect],
+                           segments: list[Segment], rows: dict[str, int]) -> list[Problem]:
+    """Accepted but worth knowing: projects that do nothing or cannot be chosen,
+    planned segments nobody builds."""
+    problems: list[Problem] = []
+    with_effects = {e.project_id for e in effects}
+    decision = {p.project_id: p.decision for p in projects}
+    for p in projects:
+        if p.project_id not in with_effects and p.decision != "excluded":
+            problems.append(_problem("Projects", rows[p.project_id], "project_id", p.project_id,
+                                     "project has no rows on ProjectEffects: it changes"
+                                     " nothing", "warning"))
+        if p.project_id in p.requires:
+            problems.append(_problem("Projects", rows[p.project_id], "requires", p.project_id,
+                                     "project requires itself; ignored", "warning"))
+    from .preprocess import blocked_projects  # late: preprocess builds on validated data
+    stub = Instance(Parameters(0, 0, 0, 0, 1), (), tuple(segments), tuple(projects),
+                    tuple(effects), ())
+    for pid, why in blocked_projects(stub).items():
+        problems.append(_problem("Projects", rows[pid], "decision", decision[pid],
+                                 f"project {pid} can never be selected: {why}", "warning"))
+    builders = {e.segment_id for e in effects if decision.get(e.project_id) != "excluded"}
+    for s in segments:
+        if s.status == "planned" and s.segment_id not in builders:
+            problems.append(_problem("Segments", None, "status", s.segment_id,
+                                     f"planned segment {s.segment_id} is built by no project",
+                                     "warning"))
+    return problems
+
+
+def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
+                objective: str | None) -> list[Problem]:
+    """Each flow needs distinct ends, a route today or an alternative, and a
+    value per tonne when the objective is value."""
+    problems: list[Problem] = []
+    for row, f in flows:
+        if f.origin == f.destination:
+            problems.append(_problem("Demand", row, "destination", f.destination,
+                                     "origin and destination are the same node"))
+        if objective == "value" and f.value_usd_per_t is None:
+            problems.append(_problem("Demand", row, "value_usd_per_t", None,
+                                     "blank; expected a value per tonne because the objective"
+                                     " is 'value'"))
+    stub = Instance(instance_parts["parameters"], instance_parts["nodes"],
+                    instance_parts["segments"], (), (), tuple(f for _, f in flows))
+    network = build_network(stub)
+    costs, _ = flow_costs(network, stub.flows, frozenset())
+    for (row, f), c in zip(flows, costs):
+        if not math.isfinite(c) and f.origin != f.destination:
+            problems.append(_problem(
+                "Demand", row, "alt_cost_usd_per_t", None,
+                f"no route from {f.origin} to {f.destination} in today's network and no"
+                " alt_cost_usd_per_t: this trade could not be moving today"))
+    return problems
+
+
+# --- assembly -----------------------------------------------------------------
+
+def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
+    """The Instance, or None when any error was found; all problems either way."""
+    problems: list[Problem] = list(raw.problems)
+    tables = {name: parse_sheet(sheet, problems) for name, sheet in raw.sheets.items()}
+    for sheet in raw.sheets.values():
+        if sheet.schema.key and sheet.schema.name != "Parameters":
+            problems += check_unique(tables[sheet.schema.name], sheet.schema.name,
+                                     sheet.schema.key)
+    if len(tables) < 6:
+        return None, tuple(problems)
+
+    params, p_problems = check_parameters(tables["Parameters"])
+    problems += p_problems
+    vot = params.get("value_of_time_usd_per_t_h")
+
+    node_ids = {r["node_id"] for r in tables["Nodes"] if r["node_id"] is not None}
+    problems += check_references(tables["Segments"], "Segments", "from_node", node_ids, "Nodes")
+    problems += check_references(tables["Segments"], "Segments", "to_node", node_ids, "Nodes")
+    problems += check_segment_rows(tables["Segments"])
+    segment_recs = {}
+    for r in tables["Segments"]:
+        if r["segment_id"] is not None and r["segment_id"] not in segment_recs:
+            segment_recs[r["segment_id"]] = (r, _attributes(r.values))
+    project_ids = {r["project_id"] for r in tables["Projects"] if r["project_id"] is not None}
+    problems += check_references(tables["Projects"], "Projects", "requires", project_ids,
+                                 "Projects")
+    problems += check_references(tables["ProjectEffects"], "ProjectEffects", "project_id",
+                                 project_ids, "Projects")
+    problems += check_references(tables["ProjectEffects"], "ProjectEffects", "segment_id",
+                                 set(segment_recs), "Segments")
+    problems += check_references(tables["Demand"], "Demand", "origin", node_ids, "Nodes")
+    problems += check_references(tables["Demand"], "Demand", "destination", node_ids, "Nodes")
+
+    nodes = tuple(Node(r["node_id"], r["name"] or r["node_id"], r["country"] or "",
+                       r["kind"] or "", r["lat"], r["lon"])
+                  for r in tables["Nodes"] if r["node_id"] is not None)
+    segments: list[Segment] = []
+    for sid, (r, attrs) in segment_recs.items():
+        if attrs is None or r["from_node"] not in node_ids or r["to_node"] not in node_ids \
+                or r["mode"] is None:
+            continue
+        if vot is not None:
+            problems += check_positive_cost("Segments", r.row, attrs, vot)
+        segments.append(Segment(sid, r["from_node"], r["to_node"], r["mode"], attrs,
+                                r["status"] or "open", r["corridor"] or ""))
+    project_rows = {}
+    projects: list[Project] = []
+    for r in tables["Projects"]:
+        pid = r["project_id"]
+        if pid is None or pid in project_rows or r["capex_musd"] is None:
+            continue
+        project_rows[pid] = r.row
+        projects.append(Project(pid, r["name"] or pid, r["capex_musd"],
+                                r["decision"] or "candidate", r["group"] or "",
+                                tuple(q for q in (r["requires"] or ()) if q != pid),
+                                r["country"] or "", r["description"] or ""))
+    effect_recs = [r for r in tables["ProjectEffects"] if r["project_id"] in project_ids]
+    effects, e_problems = check_effects(effect_recs, segment_recs, vot)
+    problems += e_problems
+    seen_effects: set[tuple[str, str]] = set()
+    unique_effects = []
+    for e in effects:
+        if (e.project_id, e.segment_id) not in seen_effects:
+            seen_effects.add((e.project_id, e.segment_id))
+            unique_effects.append(e)
+    effect_rows = {(r["project_id"], r["segment_id"]): r.row for r in effect_recs}
+    decisions = {p.project_id: p.decision for p in projects}
+    problems += check_committed_overlap(unique_effects, decisions, effect_rows)
+    problems += check_project_warnings(projects, unique_effects, segments, project_rows)
+
+    if _has_errors(problems) or len(params) < sum(p.required for p in PARAMETERS):
+        return None, tuple(problems)
+    parameters = Parameters(
+        budget_musd=params["budget_musd"], base_year=params["base_year"],
+        horizon_year=params["horizon_year"], value_of_time=params["value_of_time_usd_per_t_h"],
+        default_elasticity=params["default_elasticity"],
+        mip_gap=params.get("mip_gap", PARAMETER_BY_NAME["mip_gap"].default),
+        time_limit_s=params.get("time_limit_s", PARAMETER_BY_NAME["time_limit_s"].default),
+        pwl_tolerance=params.get("pwl_tolerance", PARAMETER_BY_NAME["pwl_tolerance"].default),
+        objective=params.get("objective", PARAMETER_BY_NAME["objective"].default))
+    flows = [(r.row, Flow(r["origin"], r["destination"], r["commodity"] or "",
+                          r["base_volume_kt"], r["growth_pct"] or 0.0,
+                          r["elasticity"] or parameters.default_elasticity,
+                          r["alt_cost_usd_per_t"], r["value_usd_per_t"]))
+             for r in tables["Demand"]]
+    problems += check_flows(flows, {"parameters": parameters, "nodes": nodes,
+                                    "segments": tuple(segments)}, parameters.objective)
+    if _has_errors(problems):
+        return None, tuple(problems)
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    return Instance(parameters, nodes, tuple(segments), tuple(projects),
+                    tuple(unique_effects), tuple(f for _, f in flows), warnings), tuple(problems)
+
+
+def _has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]

@@ -1,0 +1,37 @@
+"""Small hand-made instances, built directly as dataclasses."""
+from __future__ import annotations
+
+from model.instance import Attributes, Effect, Flow, Instance, Node, Parameters, Project, Segment
+
+VOT = 1.0
+
+
+def road(length: float, speed: float = 50, cost: float = 0.1, fixed_h: float = 0,
+         fixed_usd: float = 0) -> Attributes:
+    """With VOT = 1: gc = length*cost + fixed_usd + length/speed + fixed_h."""
+    return Attributes(length, speed, cost, fixed_h, fixed_usd)
+
+
+def seg(sid: str, a: str, b: str, attrs: Attributes, status: str = "open") -> Segment:
+    return Segment(sid, a, b, "road", attrs, status, "test corridor")
+
+
+def proj(pid: str, capex: float, decision: str = "candidate", group: str = "",
+         requires: tuple[str, ...] = ()) -> Project:
+    return Project(pid, f"Project {pid}", capex, decision, group, requires)
+
+
+def flow(o: str, d: str, volume: float, elasticity: float = 1.0, alt: float | None = None,
+         growth: float = 0.0, value: float | None = None) -> Flow:
+    return Flow(o, d, "", volume, growth, elasticity, alt, value)
+
+
+def instance(segments, projects, effects, flows, *, budget: float = 100.0,
+             horizon: int = 2025, mip_gap: float = 1e-6, objective: str = "volume"
+             ) -> Instance:
+    nodes = sorted({s.from_node for s in segments} | {s.to_node for s in segments}
+                   | {f.origin for f in flows} | {f.destination for f in flows})
+    params = Parameters(budget, 2025, horizon, VOT, 1.0, mip_gap=mip_gap, time_limit_s=60,
+                        pwl_tolerance=0.002, objective=objective)
+    return Instance(params, tuple(Node(n, f"Town {n}") for n in nodes), tuple(segments),
+                    tuple(projects), tuple(Effect(p, s, a) for p, s, a in effects), tuple(flows))
