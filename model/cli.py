@@ -13,12 +13,17 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from .evaluate import evaluate, today
+from .decision import alternatives as find_alternatives
+from .decision import frontier_notes, sweep
 from .instance import Instance, Problem
-from .pipeline import optimise
+from .mapplot import draw_map
+from .pipeline import Outcome, optimise
+from .preprocess import check_feasibility, prepare
 from .reader import InputFileError, read_workbook
-from .report import OutputError, write_problems, write_report
-from .results import Results, RunInfo
+from .report import OutputError, write_atomic, write_problems, write_report
+from .results import Results, RunInfo, collect
+from .solve import Progress
+from .template import write_template
 from .validate import errors, validate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -32,6 +37,8 @@ EPILOG = """\
 examples:
   python run.py --budget 2000
   python run.py --input my.xlsx --budget 1500 --output outputs/my_run.xlsx
+  python run.py --input my.xlsx --validate-only     # check the workbook, no solve
+  python run.py --make-template my_network.xlsx     # an empty input workbook
 
 exit status: 0 solved (optimal, or a portfolio within the time limit);
 2 input errors (all listed, with sheet, row and column; also written to a
@@ -39,6 +46,8 @@ exit status: 0 solved (optimal, or a portfolio within the time limit);
 3 infeasible (e.g. must_do projects cost more than the budget);
 4 the solver failed or found no portfolio in time; 1 internal error (the
 traceback goes to a log file under outputs/). The input is never written to.
+--validate-only exits 0 (clean, warnings allowed), 2 or 3 as above;
+--make-template exits 0, or 2 when the file cannot be written.
 """
 
 
@@ -58,6 +67,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="solver time limit (default: time_limit_s on Parameters, else 300)")
     ap.add_argument("--gap", type=_gap, metavar="FRACTION",
                     help="relative optimality gap (default: mip_gap on Parameters, else 0.001)")
+    ap.add_argument("--sweep", type=_sweep, metavar="START:STOP:STEP",
+                    help="also solve every budget from START to STOP (inclusive) in steps of"
+                         " STEP, USD million: adds the Frontier sheet and chart")
+    ap.add_argument("--alternatives", type=int, default=0, metavar="K",
+                    help="also find the K next-best portfolios (Alternatives sheet)")
+    ap.add_argument("--validate-only", action="store_true",
+                    help="check the input workbook (and that a portfolio can exist) without"
+                         " solving")
+    ap.add_argument("--make-template", type=Path, metavar="PATH",
+                    help="write an empty input workbook (dropdowns, instructions) to PATH and"
+                         " stop")
     ap.add_argument("--quiet", action="store_true", help="print only errors")
     return ap.parse_args(argv)
 
@@ -88,6 +108,19 @@ def _gap(text: str) -> float:
     if not 0 <= v < 1:
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
     return v
+
+
+def _sweep(text: str) -> list[float]:
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"expected START:STOP:STEP, got {text!r}")
+    start, stop, step = (_non_negative(p) for p in parts)
+    if step <= 0 or stop < start:
+        raise argparse.ArgumentTypeError(f"expected START <= STOP and STEP > 0, got {text}")
+    count = int((stop - start) / step + 1e-9) + 1
+    if count > 500:
+        raise argparse.ArgumentTypeError(f"{count} budgets is too many (at most 500)")
+    return [start + i * step for i in range(count)]
 
 
 def default_output(input_path: Path, budget: float | None) -> Path:
@@ -142,6 +175,8 @@ def _write_crash_log() -> Path:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     started = time.perf_counter()
+    if args.make_template is not None:
+        return _make_template(args.make_template, [DEFAULT_INPUT, args.input], console)
     input_path: Path = args.input
     output = args.output or default_output(input_path, args.budget)
     if output.resolve() == input_path.resolve():
@@ -159,32 +194,118 @@ def run(args: argparse.Namespace, console: Console) -> int:
     budget = args.budget if args.budget is not None else instance.parameters.budget_musd
     instance = _with_overrides(instance, budget, args)
     _show_warnings(instance.warnings, console)
+    if args.validate_only:
+        return _validate_only(instance, budget, input_path, console)
 
     params = instance.parameters
+    unit = "USD million" if params.objective == "value" else "kt"
     console.say(f"Solving with a budget of USD {budget:,.0f} million (time limit"
                 f" {params.time_limit_s:g} s) ...")
-    outcome = optimise(instance, budget)
+    log_lines: list[str] = []
+    progress = Progress(console.say, unit)
+
+    def on_log_line(line: str) -> None:
+        log_lines.append(line)
+        progress(line)
+
+    outcome = optimise(instance, budget, on_log_line=on_log_line)
     solution = outcome.solution
     if solution.status == "infeasible":
-        console.error("infeasible: no portfolio can satisfy the budget and the project rules:")
-        for reason in solution.message.split("; "):
-            console.error(f"  - {reason}")
-        return EXIT_INFEASIBLE
+        return _show_infeasible(solution.message.split("; "), console)
     if not solution.has_portfolio:
         console.error(f"solver failed: {solution.message}")
         return EXIT_SOLVER
-    prep = outcome.prep
-    evaluations = today(prep), evaluate(prep, frozenset()), evaluate(prep, outcome.selected)
-    timings = dict(outcome.timings, total=time.perf_counter() - started)
-    results = Results(prep, budget, solution, outcome.selected, *evaluations,
-                      _run_info(input_path, args, timings), instance.warnings)
+    timings = dict(outcome.timings)
+    frontier, alternatives = _decision_support(outcome, args, console, timings)
+    t = time.perf_counter()
+    info = _run_info(input_path, args, timings)
+    results = collect(outcome, info, instance.warnings, frontier=tuple(frontier),
+                      alternatives=tuple(alternatives))
+    timings["evaluate"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - started
     try:
-        written = write_report(results, output, protect=[input_path])
+        map_png = write_atomic(output.with_name(output.stem + "_map.png"),
+                               lambda tmp: draw_map(results, tmp), protect=[input_path])
+        log_path = write_atomic(output.with_name(output.stem + "_solver.log"),
+                                lambda tmp: tmp.write_text("\n".join(log_lines) + "\n",
+                                                           encoding="utf-8"),
+                                protect=[input_path])
+        written = write_report(results, output, protect=[input_path], map_png=map_png)
     except OutputError as exc:
         console.error(f"error: {exc}")
         return EXIT_INPUT
+    console.say(f"Solver log: {log_path}")
     _show_summary(results, written, console)
     return EXIT_OK
+
+
+def _decision_support(outcome: Outcome, args: argparse.Namespace, console: Console,
+                      timings: dict[str, float]) -> tuple[list, list]:
+    """The budget sweep and the near-optimal alternatives, on the built model."""
+    params = outcome.prep.instance.parameters
+    frontier: list = []
+    alternatives: list = []
+    if args.sweep is not None:
+        t = time.perf_counter()
+        budgets = args.sweep
+        console.say(f"Budget sweep: {len(budgets)} budgets from {budgets[0]:,.0f} to"
+                    f" {budgets[-1]:,.0f} USD million")
+        frontier = sweep(outcome.prep, outcome.model, outcome.solver, budgets,
+                         time_limit=params.time_limit_s, mip_gap=params.mip_gap,
+                         progress=lambda text: console.say("  " + text))
+        outcome.model.budget.set_value(outcome.budget)
+        timings["sweep"] = time.perf_counter() - t
+        for note in frontier_notes(frontier):
+            console.say(f"  note: {note}")
+    if args.alternatives:
+        t = time.perf_counter()
+        console.say(f"Finding the {args.alternatives} next-best portfolios ...")
+        alternatives = find_alternatives(outcome.prep, outcome.model, outcome.solver,
+                                         outcome.selected, args.alternatives,
+                                         time_limit=params.time_limit_s, mip_gap=params.mip_gap)
+        timings["alternatives"] = time.perf_counter() - t
+    return frontier, alternatives
+
+
+def _make_template(path: Path, protect: Sequence[Path], console: Console) -> int:
+    """--make-template: the empty workbook from the schema; never over the input."""
+    if path.suffix.lower() != ".xlsx":
+        console.error(f"error: the template must be an .xlsx file, not {path}")
+        return EXIT_INPUT
+    if any(path.resolve() == p.resolve() for p in protect):
+        console.error(f"error: {path} is an input workbook; an empty template would replace"
+                      " its data. Give --make-template another file name.")
+        return EXIT_INPUT
+    try:
+        written = write_template(path, protect=protect)
+    except OutputError as exc:
+        console.error(f"error: {exc}")
+        return EXIT_INPUT
+    console.say(f"Template: {written}")
+    console.say("Fill in the yellow cells, save, then: python run.py --input"
+                f" {path} --validate-only")
+    return EXIT_OK
+
+
+def _validate_only(instance: Instance, budget: float, input_path: Path,
+                   console: Console) -> int:
+    """--validate-only: the checks of a run, including why no portfolio could
+    exist, without building or solving the model."""
+    reasons = check_feasibility(prepare(instance), budget)
+    if reasons:
+        return _show_infeasible(reasons, console)
+    console.say(f"{input_path}: no input errors ({len(instance.nodes)} nodes,"
+                f" {len(instance.segments)} segments, {len(instance.projects)} projects,"
+                f" {len(instance.flows)} flows; budget USD {budget:,.0f} million)")
+    return EXIT_OK
+
+
+def _show_infeasible(reasons: Sequence[str], console: Console) -> int:
+    console.error("infeasible: no portfolio can satisfy the budget and the project rules"
+                  " (sheet 'Projects', columns decision, capex_musd, group, requires):")
+    for reason in reasons:
+        console.error(f"  - {reason}")
+    return EXIT_INFEASIBLE
 
 
 def _with_overrides(instance: Instance, budget: float, args: argparse.Namespace) -> Instance:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
+
+import pyomo.environ as pyo
 
 from .build import build_model
 from .evaluate import drop_idle
@@ -21,10 +22,11 @@ class Outcome:
     solution: Solution
     selected: frozenset[str]  # the solver's portfolio less projects that add nothing
     timings: dict[str, float] = field(default_factory=dict)
+    model: pyo.ConcreteModel | None = None  # kept for sweeps and alternatives
+    solver: Solver | None = None
 
 
 def optimise(instance: Instance, budget: float | None = None, *,
-             log_file: Path | None = None,
              on_log_line: Callable[[str], None] | None = None) -> Outcome:
     """Best portfolio for one budget (default: the instance's). Infeasibility
     found before solving comes back as status 'infeasible' with the reasons."""
@@ -40,8 +42,8 @@ def optimise(instance: Instance, budget: float | None = None, *,
     timings = {"build": time.perf_counter() - t}
     params = instance.parameters
     t = time.perf_counter()
-    solution = Solver(model, log_file=log_file, on_log_line=on_log_line).solve(
-        time_limit=params.time_limit_s, mip_gap=params.mip_gap)
+    solver = Solver(model, on_log_line=on_log_line)
+    solution = solver.solve(time_limit=params.time_limit_s, mip_gap=params.mip_gap)
     timings["solve"] = time.perf_counter() - t
     selected = drop_idle(prep, solution.selected) if solution.has_portfolio else frozenset()
-    return Outcome(prep, budget, solution, selected, timings)
+    return Outcome(prep, budget, solution, selected, timings, model, solver)

@@ -87,11 +87,22 @@ def open_workbook(path: Path) -> tuple[Any, Any]:
     return values, formulas
 
 
+def check_open_elsewhere(path: Path) -> list[Problem]:
+    """Excel (~$name) and LibreOffice (.~lock.name#) leave a lock file beside a
+    workbook they hold open: its unsaved edits are not in the file we read."""
+    locks = [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+    return [Problem("", None, None, lock.name,
+                    f"{path.name} seems to be open in Excel or LibreOffice; edits not yet"
+                    " saved are not read (save it, or ignore this if it is not open)",
+                    "warning")
+            for lock in locks if lock.exists()][:1]
+
+
 def read_workbook(path: Path | str) -> RawWorkbook:
     """Read every sheet of the schema; all problems are collected, none raised."""
     path = Path(path)
     values, formulas = open_workbook(path)
-    problems: list[Problem] = []
+    problems: list[Problem] = check_open_elsewhere(path)
     by_key = {normalise(ws.title): ws.title for ws in values.worksheets}
     sheets: dict[str, RawSheet] = {}
     for schema in SHEETS:
@@ -116,9 +127,11 @@ def _read_sheet(schema: Sheet, ws: Any, ws_formulas: Any,
                 problems: list[Problem]) -> RawSheet | None:
     known = {c.name for c in schema.columns}
     columns: dict[str, int] = {}
+    found: list[str] = []
     for cell in next(ws.iter_rows(min_row=1, max_row=1), ()):
         if cell.value is None or str(cell.value).strip() == "":
             continue
+        found.append(str(cell.value))
         key = _header_key(cell.value)
         if key not in known:
             continue  # extra columns are ignored (spec §3)
@@ -135,8 +148,9 @@ def _read_sheet(schema: Sheet, ws: Any, ws_formulas: Any,
     missing = [c.name for c in schema.columns if c.needed and c.name not in columns]
     for name in missing:
         problems.append(Problem(schema.name, 1, name, None,
-                                f"column '{name}' is missing; expected headers in row 1: "
-                                + ", ".join(c.name for c in schema.columns if c.needed)))
+                                f"column '{name}' is missing; row 1 must hold the headers "
+                                + ", ".join(c.name for c in schema.columns if c.needed)
+                                + "; found: " + (", ".join(found) or "nothing")))
     if missing:
         return None
 
@@ -163,8 +177,27 @@ def _read_sheet(schema: Sheet, ws: Any, ws_formulas: Any,
                                 + ", ".join(map(str, inner_blanks[:10]))
                                 + (", ..." if len(inner_blanks) > 10 else "") + ")",
                                 "warning"))
+    problems += check_merged(schema.name, ws, columns)
     letters = {name: get_column_letter(col) for name, col in columns.items()}
     return RawSheet(schema, ws.title, letters, tuple(rows))
+
+
+def check_merged(sheet: str, ws: Any, columns: dict[str, int]) -> list[Problem]:
+    """Merged cells in the data: only the first cell holds the value, the
+    others read as blank, which the user does not see on screen."""
+    by_col = {col: name for name, col in columns.items()}
+    problems = []
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row < 2 or rng.min_row == rng.max_row:
+            continue
+        name = next((by_col[c] for c in range(rng.min_col, rng.max_col + 1) if c in by_col),
+                    None)
+        if name is not None:
+            problems.append(Problem(sheet, max(rng.min_row, 2), name, rng.coord,
+                                    f"cells {rng.coord} are merged: only the first holds a"
+                                    " value, the rows below read as blank; unmerge them and"
+                                    " fill every row", "warning"))
+    return problems
 
 
 def _cell_value(sheet: str, cell: Any, formula_cell: Any, column: str,

@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable, Sequence
 import xlsxwriter
 
 from .instance import Problem
-from .results import Results, project_rows, segment_rows, summary_rows, trade_rows
+from .results import (Results, alternative_rows, corridor_rows, frontier_rows, project_rows,
+                      ranking_rows, run_info_rows, segment_rows, summary_rows, trade_rows)
 
 
 class OutputError(Exception):
@@ -39,12 +40,13 @@ def write_atomic(path: Path, build: Callable[[Path], None], *,
         fd, tmp_name = tempfile.mkstemp(prefix=".~tmp_", suffix=path.suffix or ".xlsx",
                                         dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"cannot write in {path.parent}: {exc.strerror}; choose another"
-                          " --output") from exc
+        raise OutputError(f"cannot write {path}: the folder {path.parent} is not writable"
+                          f" ({exc.strerror}); choose another --output") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         build(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except PermissionError as exc:
         raise OutputError(f"cannot write {path}: it is open in another program (close it in"
@@ -54,6 +56,12 @@ def write_atomic(path: Path, build: Callable[[Path], None], *,
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class Sheets:
@@ -165,8 +173,9 @@ def headline(r: Results) -> str:
 
 
 def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
-                 extra_sheets: Sequence[Callable[[Sheets, Results], None]] = ()) -> Path:
-    """Summary, Projects, Trade, Segments, Warnings, Parameters (+ extras)."""
+                 map_png: Path | None = None) -> Path:
+    """Every sheet of the report; the Frontier and Alternatives sheets when a
+    sweep or alternatives were run, the Map when a map image is given."""
 
     def build(tmp: Path) -> None:
         wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False})
@@ -176,14 +185,122 @@ def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
             sh.table("Projects", PROJECT_COLUMNS, project_rows(r))
             sh.table("Trade", TRADE_COLUMNS, trade_rows(r))
             sh.table("Segments", SEGMENT_COLUMNS, segment_rows(r))
-            for extra in extra_sheets:
-                extra(sh, r)
+            sh.table("Ranking", RANKING_COLUMNS, ranking_rows(r))
+            if r.frontier:
+                _write_frontier(sh, r)
+            if r.alternatives:
+                sh.table("Alternatives", ALTERNATIVE_COLUMNS, alternative_rows(r))
+            _write_charts(sh, r)
+            if map_png is not None:
+                ws = wb.add_worksheet("Map")
+                ws.write(0, 0, "Network map (also saved as " + map_png.name + ")", sh.title)
+                ws.insert_image(2, 0, str(map_png), {"x_scale": 0.8, "y_scale": 0.8})
+                ws.set_landscape()
+                ws.fit_to_pages(1, 1)
             sh.table("Warnings", PROBLEM_COLUMNS, problem_rows(r.warnings))
             _write_parameters(sh, r)
+            _write_run_info(sh, r)
         finally:
             wb.close()
 
     return write_atomic(path, build, protect=protect)
+
+
+RANKING_COLUMNS = [("rank", "int", 6), ("project_id", "text", 11), ("name", "wrap", 38),
+                   ("bundle", "text", 14), ("bundle_cost_musd", "1", 12),
+                   ("standalone_gain", "1", 12), ("gain_per_musd", "2", 11),
+                   ("in_ranking_portfolio", "text", 12), ("in_optimum", "text", 10)]
+FRONTIER_COLUMNS = [("budget_musd", "int", 11), ("trade_optimised_kt", "1", 13),
+                    ("spent_musd", "1", 11), ("trade_ranking_kt", "1", 13),
+                    ("selected", "wrap", 36), ("added", "text", 14), ("dropped", "text", 14),
+                    ("status", "text", 10), ("gain_gap", "pct", 9), ("note", "wrap", 36)]
+ALTERNATIVE_COLUMNS = [("rank", "int", 6), ("selected", "wrap", 40), ("spent_musd", "1", 11),
+                       ("trade_kt", "1", 12), ("below_optimum_kt", "1", 12),
+                       ("below_optimum_pct", "2", 11), ("added_vs_optimum", "text", 16),
+                       ("dropped_vs_optimum", "text", 16), ("status", "text", 10),
+                       ("note", "text", 14)]
+
+
+def _write_frontier(sh: Sheets, r: Results) -> None:
+    rows = frontier_rows(r)
+    ws = sh.table("Frontier", FRONTIER_COLUMNS, rows)
+    n = len(rows)
+    chart = sh.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    for col, name in ((1, "optimised"), (3, "benefit/cost ranking")):
+        chart.add_series({"name": name, "categories": ["Frontier", 1, 0, n, 0],
+                          "values": ["Frontier", 1, col, n, col], "marker": {"type": "circle"}})
+    chart.set_title({"name": "Projected trade against budget"})
+    chart.set_x_axis({"name": "budget (USD million)", "num_format": "#,##0"})
+    chart.set_y_axis({"name": "trade (kt/yr)", "num_format": "#,##0"})
+    chart.set_size({"width": 760, "height": 400})
+    ws.insert_chart(n + 3, 0, chart)
+    notes = [row["note"] for row in rows if row["note"]]
+    ws.write(n + 25, 0, "The optimum is not nested: " + ("; ".join(
+        f"at USD {row['budget_musd']:,.0f} million the {row['note']}" for row in rows
+        if row["note"]) if notes else "no larger budget dropped a project in this sweep."),
+        sh.note)
+
+
+def _write_charts(sh: Sheets, r: Results) -> None:
+    """Budget use by project, trade by corridor, trade by flow (native charts)."""
+    ws = sh.wb.add_worksheet("Charts")
+    ws.write(0, 0, "Charts (data tables on the left)", sh.title)
+    budget = [(p, r.prep.instance.project(p).capex_musd) for p in sorted(r.selected)]
+    budget.append(("unspent", max(0.0, r.budget - r.spent)))
+    corridors = corridor_rows(r)
+    flows = sorted(trade_rows(r), key=lambda t: -t["optimised_volume_kt"])[:15]
+    blocks = [
+        ("budget use (USD million)", ["project", "capex_musd"], [list(b) for b in budget]),
+        ("trade by main corridor (kt/yr)", ["corridor", "do_nothing_kt", "optimised_kt"],
+         [[c["corridor"], c["do_nothing_kt"], c["optimised_kt"]] for c in corridors]),
+        ("largest flows (kt/yr)", ["flow", "do_nothing_kt", "optimised_kt"],
+         [[f"{t['origin']}-{t['destination']} {t['commodity']}".strip(),
+           t["do_nothing_volume_kt"], t["optimised_volume_kt"]] for t in flows]),
+    ]
+    row = 2
+    anchors = []
+    for title, header, data in blocks:
+        ws.write(row, 0, title, sh.header)
+        for c, h in enumerate(header):
+            ws.write(row + 1, c, h, sh.header)
+        for i, values in enumerate(data, start=row + 2):
+            for c, v in enumerate(values):
+                write_cell(ws, i, c, v, sh.formats["1" if c else "text"])
+        anchors.append((row, row + 2, row + 1 + len(data), len(header)))
+        row += max(len(data) + 4, 22)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 2, 14)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    kinds = [("bar", "Budget use by project (USD million)"),
+             ("column", "Trade by main corridor: do nothing vs optimised (kt/yr)"),
+             ("bar", "Largest flows: do nothing vs optimised (kt/yr)")]
+    for (top, first, last, width), (kind, title) in zip(anchors, kinds):
+        if last < first:
+            continue
+        chart = sh.wb.add_chart({"type": kind})
+        for col in range(1, width):
+            chart.add_series({"name": ["Charts", top + 1, col],
+                              "categories": ["Charts", first, 0, last, 0],
+                              "values": ["Charts", first, col, last, col]})
+        chart.set_title({"name": title})
+        chart.set_size({"width": 720, "height": 380})
+        if width == 2:
+            chart.set_legend({"none": True})
+        ws.insert_chart(top, 4, chart)
+
+
+def _write_run_info(sh: Sheets, r: Results) -> None:
+    ws = sh.wb.add_worksheet("RunInfo")
+    ws.write(0, 0, "item", sh.header)
+    ws.write(0, 1, "value", sh.header)
+    for i, (item, value) in enumerate(run_info_rows(r), start=1):
+        ws.write_string(i, 0, item)
+        write_cell(ws, i, 1, value, sh.formats["wrap"])
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
 
 def _write_parameters(sh: Sheets, r: Results) -> None:

@@ -9,9 +9,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evaluate import Evaluation, evaluate
+from .decision import (Alternative, FrontierPoint, Ranking, benefit_cost_ranking, entry_budgets,
+                       marginal_gains, reasons)
+from .evaluate import Evaluation, evaluate, today
 from .instance import Problem
-from .preprocess import Prepared, required_closure, segment_projects
+from .pipeline import Outcome
+from .preprocess import Prepared, segment_projects
 from .solve import Solution
 
 
@@ -38,7 +41,11 @@ class Results:
     optimised: Evaluation
     info: RunInfo
     warnings: tuple[Problem, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    ranking: Ranking | None = None
+    marginal: dict[str, float] = field(default_factory=dict)  # selected -> kt/yr
+    reasons: dict[str, str] = field(default_factory=dict)  # not selected -> why
+    frontier: tuple[FrontierPoint, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
 
     @property
     def spent(self) -> float:
@@ -65,12 +72,22 @@ class Results:
             return 0.0 if missing <= 1e-9 * max(1.0, abs(bound)) else math.inf
         return missing / gain
 
-    def marginal_gain(self, project_id: str) -> float:
-        """Exact volume lost (kt/yr) if the project, and every selected project
-        that requires it, were dropped."""
-        dropped = {project_id} | {q for q in self.selected
-                                  if project_id in required_closure(self.prep.instance, q)}
-        return self.optimised.volume_kt - evaluate(self.prep, self.selected - dropped).volume_kt
+    @property
+    def ranking_advantage_kt(self) -> float | None:
+        return None if self.ranking is None else self.optimised.volume_kt - self.ranking.volume_kt
+
+
+def collect(outcome: Outcome, info: RunInfo, warnings: tuple[Problem, ...] = (), *,
+            frontier: tuple[FrontierPoint, ...] = (),
+            alternatives: tuple[Alternative, ...] = ()) -> Results:
+    """Exact evaluations and decision support for a solved outcome."""
+    prep, selected = outcome.prep, outcome.selected
+    entries = entry_budgets(list(frontier)) if frontier else None
+    return Results(
+        prep, outcome.budget, outcome.solution, selected, today(prep),
+        evaluate(prep, frozenset()), evaluate(prep, selected), info, warnings,
+        benefit_cost_ranking(prep, outcome.budget), marginal_gains(prep, selected),
+        reasons(prep, selected, outcome.budget, entries), frontier, alternatives)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
@@ -146,6 +163,15 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
             ("trade_value_optimised_musd", r.optimised.objective, "USD million/yr"),
         ]
     rows += [
+        ("trade_ranking_kt", r.ranking.volume_kt if r.ranking else None,
+         "exact volume of the benefit/cost ranking's portfolio (see Ranking)"),
+        ("ranking_spent_musd", _spent(r, r.ranking.selected) if r.ranking else None,
+         "USD million"),
+        ("optimum_vs_ranking_kt", r.ranking_advantage_kt,
+         "how much more trade the optimum moves than the ranking"),
+        ("optimum_vs_ranking_pct", _pct(r.ranking_advantage_kt,
+                                        r.ranking.volume_kt if r.ranking else None),
+         "% of the ranking's volume"),
         ("solver_objective", sol.objective, f"{unit}; the solver's linearised value of the"
                                             " returned portfolio"),
         ("pwl_tolerance", inst.parameters.pwl_tolerance, "max relative error of the volume curve"),
@@ -160,7 +186,7 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
     rows = []
     for p in r.prep.instance.projects:
         selected = p.project_id in r.selected
-        gain = r.marginal_gain(p.project_id) if selected else None
+        gain = r.marginal.get(p.project_id)
         rows.append({
             "project_id": p.project_id, "name": p.name, "capex_musd": p.capex_musd,
             "decision": p.decision,
@@ -170,7 +196,7 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
             "gain_per_musd": gain / p.capex_musd if gain is not None and p.capex_musd > 0
             else None,
             "group": p.group, "requires": ";".join(p.requires), "country": p.country,
-            "reason": r.extra.get("reasons", {}).get(p.project_id, ""),
+            "reason": r.reasons.get(p.project_id, ""),
         })
     return rows
 
@@ -218,4 +244,107 @@ def segment_rows(r: Results) -> list[dict[str, Any]]:
             "candidate_projects": ";".join(p for p in changers.get(s.segment_id, [])
                                            if p not in applied),
         })
+    return rows
+
+
+def _spent(r: Results, chosen: frozenset[str]) -> float:
+    return sum(r.prep.instance.project(p).capex_musd for p in chosen)
+
+
+def _pct(part: float | None, whole: float | None) -> float | None:
+    return None if part is None or not whole else 100.0 * part / whole
+
+
+def ranking_rows(r: Results) -> list[dict[str, Any]]:
+    """The ranking as an official would write it, with where it ends up."""
+    if r.ranking is None:
+        return []
+    rows = [{"rank": 0, "project_id": ";".join(sorted(r.ranking.start)) or "(none)",
+             "name": "must_do projects and what they require (the starting point)",
+             "bundle": ";".join(sorted(r.ranking.start)),
+             "bundle_cost_musd": _spent(r, r.ranking.start), "standalone_gain": None,
+             "gain_per_musd": None,
+             "in_ranking_portfolio": "yes" if r.ranking.start else "",
+             "in_optimum": ""}] if r.ranking.start else []
+    for i, c in enumerate(r.ranking.order, start=1):
+        rows.append({
+            "rank": i, "project_id": c.project_id,
+            "name": r.prep.instance.project(c.project_id).name,
+            "bundle": ";".join(sorted(c.bundle)), "bundle_cost_musd": c.cost,
+            "standalone_gain": c.gain, "gain_per_musd": c.ratio,
+            "in_ranking_portfolio": "yes" if c.project_id in r.ranking.selected else "no",
+            "in_optimum": "yes" if c.project_id in r.selected else "no"})
+    return rows
+
+
+def frontier_rows(r: Results) -> list[dict[str, Any]]:
+    return [{"budget_musd": pt.budget, "trade_optimised_kt": pt.volume_kt,
+             "spent_musd": pt.spent, "trade_ranking_kt": pt.ranking_kt,
+             "selected": ";".join(sorted(pt.selected)), "added": ";".join(pt.added),
+             "dropped": ";".join(pt.dropped), "status": pt.status, "gain_gap": pt.gain_gap,
+             "note": (f"larger budget drops {', '.join(pt.dropped)}" if pt.dropped and i else "")}
+            for i, pt in enumerate(r.frontier)]
+
+
+def alternative_rows(r: Results) -> list[dict[str, Any]]:
+    best = r.optimised.volume_kt
+    rows = [{"rank": 0, "selected": ";".join(sorted(r.selected)), "spent_musd": r.spent,
+             "trade_kt": best, "below_optimum_kt": 0.0, "below_optimum_pct": 0.0,
+             "added_vs_optimum": "", "dropped_vs_optimum": "", "status": r.solution.status,
+             "note": "the optimum"}]
+    for a in r.alternatives:
+        rows.append({"rank": a.rank, "selected": ";".join(sorted(a.selected)),
+                     "spent_musd": a.spent, "trade_kt": a.volume_kt,
+                     "below_optimum_kt": best - a.volume_kt,
+                     "below_optimum_pct": _pct(best - a.volume_kt, best),
+                     "added_vs_optimum": ";".join(sorted(a.selected - r.selected)),
+                     "dropped_vs_optimum": ";".join(sorted(r.selected - a.selected)),
+                     "status": a.status, "note": ""})
+    return rows
+
+
+def main_corridor(prep: Prepared, ev: Evaluation, k: int) -> str:
+    """The corridor label carrying the largest share of a route's generalized cost."""
+    share: dict[str, float] = {}
+    for s in ev.route(prep, k):
+        label = prep.instance.segments[s.segment].corridor or "(unlabelled)"
+        share[label] = share.get(label, 0.0) + s.gc
+    return max(share, key=share.__getitem__) if share else "outside the network"
+
+
+def corridor_rows(r: Results) -> list[dict[str, Any]]:
+    """Trade by main corridor, do-nothing against optimised."""
+    table: dict[str, list[float]] = {}
+    for k in range(len(r.prep.instance.flows)):
+        before = main_corridor(r.prep, r.do_nothing, k)
+        after = main_corridor(r.prep, r.optimised, k)
+        table.setdefault(before, [0.0, 0.0])[0] += float(r.do_nothing.volumes[k])
+        table.setdefault(after, [0.0, 0.0])[1] += float(r.optimised.volumes[k])
+    return [{"corridor": c, "do_nothing_kt": v[0], "optimised_kt": v[1]}
+            for c, v in sorted(table.items(), key=lambda kv: -max(kv[1]))]
+
+
+def run_info_rows(r: Results) -> list[tuple[str, Any]]:
+    import platform
+    from importlib.metadata import version
+
+    import highspy
+
+    h = highspy.Highs()
+    params = r.prep.instance.parameters
+    rows: list[tuple[str, Any]] = [
+        ("input_file", r.info.input_file), ("input_sha256", r.info.input_sha256),
+        ("run_at", r.info.run_at), ("command", r.info.command),
+        ("python", platform.python_version()), ("pyomo", version("pyomo")),
+        ("highspy", version("highspy")),
+        ("HiGHS", f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"),
+        ("solver_interface", "pyomo.contrib.solver highs (persistent)"),
+        ("time_limit_s", params.time_limit_s), ("mip_gap_target", params.mip_gap),
+        ("pwl_tolerance", params.pwl_tolerance), ("budget_source", r.info.budget_source),
+        ("status", r.solution.status), ("status_detail", r.solution.message),
+        ("objective_bound", r.solution.bound), ("mip_gap", r.solution.mip_gap),
+        ("gain_gap", r.gain_gap), ("branch_and_bound_nodes", r.solution.nodes),
+        ("warnings", len(r.warnings)),
+    ]
+    rows += [(f"time_{stage}_s", seconds) for stage, seconds in r.info.timings.items()]
     return rows

@@ -133,8 +133,8 @@ PARAMETERS: tuple[Parameter, ...] = (
 _ATTR_COLUMNS = {
     "length_km": Column("length_km", "number", "km", "Length; 0 for a border crossing or transfer",
                         minimum=0),
-    "speed_kmh": Column("speed_kmh", "number", "km/h", "Average speed; needed when length_km > 0",
-                        minimum=0, min_exclusive=True),
+    "speed_kmh": Column("speed_kmh", "number", "km/h",
+                        "Average speed; needed (> 0) when length_km > 0", minimum=0),
     "cost_usd_per_tkm": Column("cost_usd_per_tkm", "number", "USD per tonne-km",
                                "Running cost per tonne-km", minimum=0),
     "fixed_time_h": Column("fixed_time_h", "number", "h",

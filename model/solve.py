@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Literal, TextIO
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -59,42 +60,58 @@ class _LineTap(io.TextIOBase):
         return len(text)
 
 
+_MIP_ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)"
+                      r".*\s([\d.]+)s\s*$")
+
+
+class Progress:
+    """Turns HiGHS' branch-and-bound log rows into a short progress line
+    (elapsed, incumbent, bound, gap) at most every ``every`` seconds."""
+
+    def __init__(self, say: Callable[[str], None], unit: str, every: float = 5.0):
+        self._say, self._unit, self._every = say, unit, every
+        self._next = every
+
+    def __call__(self, line: str) -> None:
+        row = _MIP_ROW.match(line)
+        if row is None:
+            return
+        bound, best, gap, seconds = row.groups()
+        if float(seconds) < self._next:
+            return
+        self._next = float(seconds) + self._every
+        best_text = "none yet" if "inf" in best else f"{float(best):,.1f} {self._unit}"
+        bound_text = "not yet" if "inf" in bound else f"{float(bound):,.1f}"
+        self._say(f"  {float(seconds):6.0f} s: best portfolio {best_text}, bound {bound_text},"
+                  f" gap {gap}")
+
+
 class Solver:
     """A persistent HiGHS solver for one model: re-solves after the model's
     mutable parameters change (budget sweeps) without rebuilding."""
 
     def __init__(self, model: pyo.ConcreteModel, *, threads: int | None = None,
-                 log_file: Path | None = None,
                  on_log_line: Callable[[str], None] | None = None):
         self.model = model
         self._highs = Highs()
         self._threads = threads
-        self._log_file = log_file
         self._on_log_line = on_log_line
-        self._loaded = False
 
     def solve(self, *, time_limit: float, mip_gap: float,
               warm_start: frozenset[str] | None = None) -> Solution:
+        """Solve (or re-solve after the model changed); ``warm_start`` is a
+        feasible portfolio HiGHS may start from."""
         m = self.model
         if not m.curves:
             return self._trivial()
-        if warm_start is not None:
-            for p in m.P:
-                if not m.x[p].fixed:
-                    m.x[p].set_value(1 if p in warm_start else 0)
-        options: dict[str, object] = {}
-        if self._log_file is not None:
-            options["log_file"] = str(self._log_file)
         tee: list[TextIO] = [_LineTap(self._on_log_line)] if self._on_log_line else []
         start = time.perf_counter()
         try:
-            if self._loaded:
-                self._highs.update_parameters()
+            if warm_start is not None:
+                self._set_start(warm_start)
             res = self._highs.solve(
                 m, time_limit=time_limit, rel_gap=mip_gap, threads=self._threads,
-                load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                solver_options=options, tee=tee)
-            self._loaded = True
+                load_solutions=False, raise_exception_on_nonoptimal_result=False, tee=tee)
         except Exception as exc:  # a solver failure must become a status, not a traceback
             log.exception("HiGHS failed")
             return Solution("failed", frozenset(), solve_s=time.perf_counter() - start,
@@ -123,6 +140,20 @@ class Solver:
                         elapsed, "" if status == "optimal" else
                         f"stopped at the time limit ({term.name}); best portfolio found kept",
                         nodes, res.solver_log or "")
+
+    def _set_start(self, portfolio: frozenset[str]) -> None:
+        """Hand HiGHS the portfolio's x values as a partial start (HiGHS completes
+        the routing). Uses the interface's variable map: pyomo is pinned to 6.10."""
+        m, highs = self.model, self._highs
+        if getattr(highs, "_model", None) is not m:
+            highs.set_instance(m)
+        else:
+            highs.update()
+        columns = highs._pyomo_var_to_solver_var_map
+        free = [p for p in m.P if not m.x[p].fixed]
+        index = np.array([columns[id(m.x[p])] for p in free], dtype=np.int32)
+        values = np.array([1.0 if p in portfolio else 0.0 for p in free])
+        highs._solver_model.setSolution(len(free), index, values)
 
     def _trivial(self) -> Solution:
         """No project can change any flow's cost: the objective is a constant

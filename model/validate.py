@@ -6,9 +6,11 @@ warnings are carried into the report.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Problem,
@@ -21,14 +23,25 @@ from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY
 
 @dataclass(frozen=True)
 class Record:
-    """One data row with its values parsed to their types (None = blank or unusable)."""
+    """One data row with its values parsed to their types (None = blank or unusable).
+
+    ``raw`` keeps the cells as read, so that later checks can tell a blank cell
+    (worth its own message) from one already reported as unusable."""
 
     sheet: str
     row: int
     values: dict[str, Any]
+    raw: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return self.values.get(key)
+
+    def blank(self, key: str) -> bool:
+        return self.raw.get(key) is None
+
+    def unusable(self, key: str) -> bool:
+        """The cell holds something, but it was reported and could not be used."""
+        return self.values.get(key) is None and not self.blank(key)
 
 
 def _problem(sheet: str, row: int | None, column: str | None, value: Any, message: str,
@@ -94,11 +107,12 @@ def parse_value(sheet: str, row: int, column: str, spec: Column | Parameter, val
                                  f"unknown value; expected {spec.expectation()}"))
         return None
     if kind == "idlist":
-        parts = [p.strip() for p in str(value).replace(",", ";").split(";")]
+        parts = [p.strip() for p in _id_text(value).replace(",", ";").split(";")]
         return tuple(p for p in parts if p)
     number, was_text = _as_number(value)
     if number is None:
-        problems.append(_problem(sheet, row, column, value, f"expected {spec.expectation()}"))
+        problems.append(_problem(sheet, row, column, _shown(value),
+                                 f"expected {spec.expectation()}"))
         return None
     if was_text:
         problems.append(_problem(sheet, row, column, value,
@@ -113,16 +127,34 @@ def parse_value(sheet: str, row: int, column: str, spec: Column | Parameter, val
     return int(number) if kind == "integer" else number
 
 
+def _shown(value: Any) -> Any:
+    """A cell value as the user would recognise it in a message (dates as typed)."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return value
+
+
+def _id_text(value: Any) -> str:
+    """An id typed as a number, as the text the user sees in Excel (7, not 7.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 def _parse_id(sheet: str, row: int, column: str, value: Any, problems: list[Problem]) -> str | None:
     if isinstance(value, bool):
         problems.append(_problem(sheet, row, column, value, "expected a text id"))
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, (dt.date, dt.time)):  # Excel turned the typed id into a date
+        problems.append(_problem(sheet, row, column, _shown(value),
+                                 "expected a text id, but Excel stored a date; format the"
+                                 " cell as Text and type the id again"))
+        return None
     if isinstance(value, (int, float)):
+        text = _id_text(value)
         problems.append(_problem(sheet, row, column, value,
-                                 f"id typed as a number; read as the text '{value}'", "warning"))
-        return str(value)
+                                 f"id typed as a number; read as the text '{text}'", "warning"))
+        return text
     text = str(value)
     if text != text.strip():
         problems.append(_problem(sheet, row, column, value,
@@ -137,7 +169,7 @@ def parse_sheet(sheet: RawSheet, problems: list[Problem]) -> list[Record]:
         values = {c.name: parse_value(sheet.schema.name, raw.excel_row, c.name, c,
                                       raw.cells.get(c.name), problems)
                   for c in sheet.schema.columns}
-        out.append(Record(sheet.schema.name, raw.excel_row, values))
+        out.append(Record(sheet.schema.name, raw.excel_row, values, dict(raw.cells)))
     return out
 
 
@@ -172,7 +204,10 @@ def check_parameters(records: list[Record]) -> tuple[dict[str, Any], list[Proble
             problems.append(_problem("Parameters", rec.row, "value", None,
                                      f"blank value for {key}; expected {spec.expectation()}"))
             continue
-        parsed = parse_value("Parameters", rec.row, "value", spec, raw_value, problems)
+        # Every value sits in the same column: name the parameter in the message.
+        found: list[Problem] = []
+        parsed = parse_value("Parameters", rec.row, "value", spec, raw_value, found)
+        problems += [dataclasses.replace(p, message=f"{key}: {p.message}") for p in found]
         if parsed is not None:
             values[key] = parsed
     for spec in PARAMETERS:
@@ -207,14 +242,58 @@ def check_unique(records: list[Record], sheet: str, key: tuple[str, ...]) -> lis
 
 def check_references(records: list[Record], sheet: str, column: str, known: set[str],
                      target: str) -> list[Problem]:
+    """Every referenced id must exist on its sheet. An id that differs from
+    exactly one known id only in case is read as that id, with a warning
+    (officials do not see 'kashgar' and 'Kashgar' as different places): the
+    record is rewritten to the matched id, so later checks see one spelling."""
+    folded: dict[str, list[str]] = defaultdict(list)
+    for k in sorted(known):
+        folded[k.casefold()].append(k)
     problems = []
     for rec in records:
         ids = rec[column]
+        resolved = []
         for ref in (ids if isinstance(ids, tuple) else (ids,)):
-            if ref is not None and ref not in known:
+            if ref is None or ref in known:
+                resolved.append(ref)
+                continue
+            match = folded.get(ref.casefold(), [])
+            if len(match) == 1:
                 problems.append(_problem(sheet, rec.row, column, ref,
-                                         f"unknown id '{ref}'; it is not on sheet '{target}'"))
+                                         f"id read as '{match[0]}' (as on sheet '{target}');"
+                                         " ids are case-sensitive, please fix the case",
+                                         "warning"))
+                resolved.append(match[0])
+                continue
+            hint = f" (did you mean {' or '.join(repr(m) for m in match)}?)" if match else ""
+            problems.append(_problem(sheet, rec.row, column, ref,
+                                     f"unknown id '{ref}'; it is not on sheet '{target}'{hint}"))
+            resolved.append(ref)
+        rec.values[column] = tuple(resolved) if isinstance(ids, tuple) else resolved[0]
     return problems
+
+
+def check_has_rows(raw: RawWorkbook) -> list[Problem]:
+    """A sheet the model cannot do without must hold data; no projects is allowed
+    (the run then reports the do-nothing case) but worth a warning."""
+    problems = []
+    for name in ("Nodes", "Segments", "Demand", "Projects"):
+        sheet = raw.sheets.get(name)
+        if sheet is not None and not sheet.rows:
+            problems.append(_problem(
+                name, 2, sheet.schema.columns[0].name, None,
+                "no projects: the run can only report the do-nothing case" if name == "Projects"
+                else "the sheet has no data rows; the model needs at least one, from row 2",
+                "warning" if name == "Projects" else "error"))
+    return problems
+
+
+def check_self_requires(records: list[Record]) -> list[Problem]:
+    """A project listed in its own requires: harmless, dropped, but a typo to show."""
+    return [_problem("Projects", r.row, "requires", r["project_id"],
+                     "project requires itself; ignored", "warning")
+            for r in records
+            if r["project_id"] is not None and r["project_id"] in (r["requires"] or ())]
 
 
 def check_segment_rows(records: list[Record]) -> list[Problem]:
@@ -224,33 +303,38 @@ def check_segment_rows(records: list[Record]) -> list[Problem]:
         if rec["from_node"] is not None and rec["from_node"] == rec["to_node"]:
             problems.append(_problem("Segments", rec.row, "to_node", rec["to_node"],
                                      "a segment must join two different nodes"))
-        problems += _check_running("Segments", rec, rec.values)
-    return problems
-
-
-def _check_running(sheet: str, rec: Record, values: dict[str, Any]) -> list[Problem]:
-    problems = []
-    length = values.get("length_km")
-    if length is not None and length > 0:
-        if values.get("speed_kmh") is None and rec["speed_kmh"] is None:
-            problems.append(_problem(sheet, rec.row, "speed_kmh", None,
+        length = rec["length_km"]
+        if length is None or length <= 0:
+            continue
+        if rec.blank("speed_kmh"):
+            problems.append(_problem("Segments", rec.row, "speed_kmh", None,
                                      "blank; expected a speed > 0 because length_km > 0"))
-        if values.get("cost_usd_per_tkm") is None and rec["cost_usd_per_tkm"] is None:
-            problems.append(_problem(sheet, rec.row, "cost_usd_per_tkm", None,
+        elif rec["speed_kmh"] == 0:
+            problems.append(_problem("Segments", rec.row, "speed_kmh", 0,
+                                     "expected a speed > 0 because length_km > 0"))
+        if rec.blank("cost_usd_per_tkm"):
+            problems.append(_problem("Segments", rec.row, "cost_usd_per_tkm", None,
                                      "blank; expected a cost >= 0 because length_km > 0"))
     return problems
 
 
 def _attributes(values: dict[str, Any]) -> Attributes | None:
+    """The segment attributes, or None when they cannot make a cost (already reported)."""
     length = values.get("length_km")
     if length is None:
         return None
     speed = values.get("speed_kmh")
     cost = values.get("cost_usd_per_tkm")
-    if length > 0 and (speed is None or cost is None):
+    if length > 0 and (not speed or cost is None):
         return None
     return Attributes(length, speed, cost or 0.0, values.get("fixed_time_h") or 0.0,
                       values.get("fixed_cost_usd_per_t") or 0.0)
+
+
+def _segment_attributes(rec: Record) -> Attributes | None:
+    if any(rec.unusable(a) for a in SEGMENT_ATTRIBUTES):
+        return None
+    return _attributes(rec.values)
 
 
 def check_positive_cost(sheet: str, row: int, attrs: Attributes, vot: float) -> list[Problem]:
@@ -271,13 +355,22 @@ def check_effects(effects: list[Record], segments: dict[str, tuple[Record, Attri
         if seg is None or rec["project_id"] is None:
             continue
         seg_rec, base = seg
+        if any(rec.unusable(a) or (rec.blank(a) and seg_rec.unusable(a))
+               for a in SEGMENT_ATTRIBUTES):
+            continue  # a cell it needs was reported already
         merged = {a: rec[a] if rec[a] is not None else seg_rec[a] for a in SEGMENT_ATTRIBUTES}
         if merged["length_km"] is not None and merged["length_km"] > 0:
-            for a in ("speed_kmh", "cost_usd_per_tkm"):
-                if merged[a] is None:
-                    problems.append(_problem("ProjectEffects", rec.row, a, None,
-                                             f"blank here and on Segments; expected {a} because"
-                                             " the built segment has length > 0"))
+            if not merged["speed_kmh"]:
+                blank = merged["speed_kmh"] is None
+                problems.append(_problem(
+                    "ProjectEffects", rec.row, "speed_kmh", None if blank else 0,
+                    ("blank here and on Segments" if blank else "speed 0")
+                    + "; expected a speed > 0 because the segment as built has length_km > 0"))
+            if merged["cost_usd_per_tkm"] is None:
+                problems.append(_problem(
+                    "ProjectEffects", rec.row, "cost_usd_per_tkm", None,
+                    "blank here and on Segments; expected a cost >= 0 because the segment"
+                    " as built has length_km > 0"))
         attrs = _attributes(merged)
         if attrs is None:
             continue
@@ -315,32 +408,34 @@ def check_committed_overlap(effects: list[Effect], decisions: dict[str, str],
 
 
 def check_project_warnings(projects: list[Project], effects: list[Effect],
-                           segments: list[Segment], rows: dict[str, int]) -> list[Problem]:
+                           segments: list[Segment], rows: dict[str, int],
+                           segment_rows: dict[str, int],
+                           listed: set[tuple[str, str]]) -> list[Problem]:
     """Accepted but worth knowing: projects that do nothing or cannot be chosen,
-    planned segments nobody builds."""
+    planned segments nobody builds. ``listed`` holds the (project, segment) pairs
+    typed on ProjectEffects, so that a row dropped for an error elsewhere does
+    not make its project look idle."""
     problems: list[Problem] = []
-    with_effects = {e.project_id for e in effects}
+    with_effects = {p for p, _ in listed}
     decision = {p.project_id: p.decision for p in projects}
     for p in projects:
         if p.project_id not in with_effects and p.decision != "excluded":
             problems.append(_problem("Projects", rows[p.project_id], "project_id", p.project_id,
                                      "project has no rows on ProjectEffects: it changes"
                                      " nothing", "warning"))
-        if p.project_id in p.requires:
-            problems.append(_problem("Projects", rows[p.project_id], "requires", p.project_id,
-                                     "project requires itself; ignored", "warning"))
     from .preprocess import blocked_projects  # late: preprocess builds on validated data
     stub = Instance(Parameters(0, 0, 0, 0, 1), (), tuple(segments), tuple(projects),
                     tuple(effects), ())
     for pid, why in blocked_projects(stub).items():
         problems.append(_problem("Projects", rows[pid], "decision", decision[pid],
                                  f"project {pid} can never be selected: {why}", "warning"))
-    builders = {e.segment_id for e in effects if decision.get(e.project_id) != "excluded"}
+    builders = {s for p, s in listed if decision.get(p) != "excluded"}
     for s in segments:
         if s.status == "planned" and s.segment_id not in builders:
-            problems.append(_problem("Segments", None, "status", s.segment_id,
-                                     f"planned segment {s.segment_id} is built by no project",
-                                     "warning"))
+            problems.append(_problem("Segments", segment_rows[s.segment_id], "status",
+                                     s.status, f"planned segment {s.segment_id} is built by no"
+                                     " project (no row on ProjectEffects of a project that is"
+                                     " not excluded): it is never usable", "warning"))
     return problems
 
 
@@ -376,12 +471,9 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
     """The Instance, or None when any error was found; all problems either way."""
     problems: list[Problem] = list(raw.problems)
     tables = {name: parse_sheet(sheet, problems) for name, sheet in raw.sheets.items()}
-    for sheet in raw.sheets.values():
-        if sheet.schema.key and sheet.schema.name != "Parameters":
-            problems += check_unique(tables[sheet.schema.name], sheet.schema.name,
-                                     sheet.schema.key)
+    problems += check_has_rows(raw)
     if len(tables) < 6:
-        return None, tuple(problems)
+        return None, tuple(problems + _check_keys(tables))
 
     params, p_problems = check_parameters(tables["Parameters"])
     problems += p_problems
@@ -394,7 +486,7 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
     segment_recs = {}
     for r in tables["Segments"]:
         if r["segment_id"] is not None and r["segment_id"] not in segment_recs:
-            segment_recs[r["segment_id"]] = (r, _attributes(r.values))
+            segment_recs[r["segment_id"]] = (r, _segment_attributes(r))
     project_ids = {r["project_id"] for r in tables["Projects"] if r["project_id"] is not None}
     problems += check_references(tables["Projects"], "Projects", "requires", project_ids,
                                  "Projects")
@@ -404,6 +496,8 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
                                  set(segment_recs), "Segments")
     problems += check_references(tables["Demand"], "Demand", "origin", node_ids, "Nodes")
     problems += check_references(tables["Demand"], "Demand", "destination", node_ids, "Nodes")
+    problems += _check_keys(tables)  # after references: keys may hold ids read in another case
+    problems += check_self_requires(tables["Projects"])
 
     nodes = tuple(Node(r["node_id"], r["name"] or r["node_id"], r["country"] or "",
                        r["kind"] or "", r["lat"], r["lon"])
@@ -440,7 +534,10 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
     effect_rows = {(r["project_id"], r["segment_id"]): r.row for r in effect_recs}
     decisions = {p.project_id: p.decision for p in projects}
     problems += check_committed_overlap(unique_effects, decisions, effect_rows)
-    problems += check_project_warnings(projects, unique_effects, segments, project_rows)
+    problems += check_project_warnings(projects, unique_effects, segments, project_rows,
+                                       {sid: r.row for sid, (r, _) in segment_recs.items()},
+                                       {(r["project_id"], r["segment_id"])
+                                        for r in tables["ProjectEffects"]})
 
     if _has_errors(problems) or len(params) < sum(p.required for p in PARAMETERS):
         return None, tuple(problems)
@@ -464,6 +561,16 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
     warnings = tuple(p for p in problems if p.severity == "warning")
     return Instance(parameters, nodes, tuple(segments), tuple(projects),
                     tuple(unique_effects), tuple(f for _, f in flows), warnings), tuple(problems)
+
+
+def _check_keys(tables: dict[str, list[Record]]) -> list[Problem]:
+    """Duplicate ids and rows on every data sheet (Parameters checks its own)."""
+    problems: list[Problem] = []
+    for name, records in tables.items():
+        key = SHEET_BY_NAME[name].key
+        if key and name != "Parameters":
+            problems += check_unique(records, name, key)
+    return problems
 
 
 def _has_errors(problems: Iterable[Problem]) -> bool:

@@ -1,0 +1,275 @@
+"""Decision support (spec §7): the benefit/cost ranking an official would do
+by hand, the budget sweep, near-optimal alternatives, and why each project
+is in or out. Every figure is an exact evaluation."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import pyomo.environ as pyo
+
+from .evaluate import drop_idle, evaluate
+from .preprocess import Prepared, group_members, required_closure, segment_projects
+from .solve import Solution, Solver
+
+log = logging.getLogger(__name__)
+
+
+# --- the benefit/cost ranking ------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    """One line of the ranking: a project's bundle, its cost and standalone gain."""
+
+    project_id: str
+    bundle: frozenset[str]
+    cost: float
+    gain: float
+
+    @property
+    def ratio(self) -> float | None:
+        return self.gain / self.cost if self.cost > 0 else None
+
+
+@dataclass(frozen=True)
+class Ranking:
+    start: frozenset[str]  # must_do projects and what they require
+    order: tuple[Candidate, ...]  # projects with a positive standalone gain, ranked
+    selected: frozenset[str]
+    objective: float  # exact V of the ranking's portfolio
+    volume_kt: float
+
+
+def fits_rules(prep: Prepared, chosen: frozenset[str], budget: float) -> bool:
+    """Budget, alternatives (groups and shared segments, committed included) and
+    requires, for a set of selected candidate/must_do projects."""
+    inst = prep.instance
+    if any(p not in prep.decision for p in chosen):
+        return False
+    if sum(inst.project(p).capex_musd for p in chosen) > budget + 1e-9:
+        return False
+    live = chosen | prep.committed
+    for members in list(group_members(inst).values()) + list(segment_projects(inst).values()):
+        if len(live.intersection(members)) > 1:
+            return False
+    return all(q in live for p in chosen for q in inst.project(p).requires)
+
+
+def rank_projects(prep: Prepared) -> tuple[frozenset[str], tuple[Candidate, ...]]:
+    """Standalone gains g_p = V(S + B_p) - V(S) over S = must_do and what they
+    require, ranked by g_p / c_p (zero cost first), ties by project_id."""
+    inst = prep.instance
+    start: frozenset[str] = frozenset()
+    for p in prep.must_do:
+        start |= required_closure(inst, p)
+    base = evaluate(prep, start).objective
+    scored = []
+    for p in prep.decision:
+        if p in start:
+            continue
+        bundle = required_closure(inst, p) - start
+        gain = evaluate(prep, start | bundle).objective - base
+        if gain > 1e-9 * max(1.0, abs(base)):
+            cost = sum(inst.project(q).capex_musd for q in bundle)
+            scored.append(Candidate(p, frozenset(bundle), cost, gain))
+    scored.sort(key=lambda c: (0, 0.0, c.project_id) if c.cost == 0
+                else (1, -c.gain / c.cost, c.project_id))
+    return start, tuple(scored)
+
+
+def benefit_cost_ranking(prep: Prepared, budget: float,
+                         ranked: tuple[frozenset[str], tuple[Candidate, ...]] | None = None
+                         ) -> Ranking:
+    """Walk down the ranking, adding each bundle that still fits the budget and
+    the rules (spec §7). Pass ``ranked`` to reuse the standalone gains."""
+    start, order = ranked if ranked is not None else rank_projects(prep)
+    chosen = start
+    for cand in order:
+        trial = chosen | cand.bundle
+        if trial != chosen and fits_rules(prep, trial, budget):
+            chosen = trial
+    ev = evaluate(prep, chosen)
+    return Ranking(start, order, chosen, ev.objective, ev.volume_kt)
+
+
+# --- marginal gains and reasons -------------------------------------------------
+
+def marginal_gains(prep: Prepared, selected: frozenset[str]) -> dict[str, float]:
+    """Exact volume (kt/yr) lost if a selected project, and the selected ones
+    that require it, were dropped."""
+    inst = prep.instance
+    full = evaluate(prep, selected).volume_kt
+    out = {}
+    for p in selected:
+        dropped = {q for q in selected if p in required_closure(inst, q)}
+        out[p] = full - evaluate(prep, selected - dropped).volume_kt
+    return out
+
+
+def reasons(prep: Prepared, selected: frozenset[str], budget: float,
+            entry_budgets: dict[str, float] | None = None) -> dict[str, str]:
+    """Why each project is not in the portfolio (spec §7)."""
+    inst = prep.instance
+    live = selected | prep.committed
+    rivals: dict[str, set[str]] = {}
+    for members in list(group_members(inst).values()) + list(segment_projects(inst).values()):
+        for p in members:
+            rivals.setdefault(p, set()).update(q for q in members if q != p)
+    spent = sum(inst.project(p).capex_musd for p in selected)
+    base = evaluate(prep, selected).volume_kt
+    nothing = evaluate(prep, frozenset()).volume_kt
+    out: dict[str, str] = {}
+    for proj in inst.projects:
+        p = proj.project_id
+        if p in selected:
+            continue
+        if proj.decision == "excluded":
+            out[p] = "excluded"
+        elif proj.decision == "committed":
+            out[p] = "committed: funded elsewhere, always in"
+        elif p in prep.blocked:
+            out[p] = prep.blocked[p]
+        elif rivals.get(p, set()) & live:
+            x = sorted(rivals[p] & live)[0]
+            out[p] = f"alternative to {x}, which is {'committed' if x in prep.committed else 'selected'}"
+        else:
+            out[p] = _out_of_reach(prep, p, selected, budget, spent, base, nothing,
+                                   entry_budgets or {})
+    return out
+
+
+def _out_of_reach(prep: Prepared, p: str, selected: frozenset[str], budget: float,
+                  spent: float, base: float, nothing: float,
+                  entry_budgets: dict[str, float]) -> str:
+    inst = prep.instance
+    bundle = required_closure(inst, p) - selected
+    blocked = [q for q in bundle if q in prep.blocked or q not in prep.decision]
+    if blocked:
+        return f"requires {blocked[0]}, which cannot be selected"
+    alone = evaluate(prep, bundle).volume_kt - nothing
+    if alone <= 1e-9 * max(1.0, nothing):
+        return "no flow's route improves"
+    extra = evaluate(prep, selected | bundle).volume_kt - base
+    if extra <= 1e-9 * max(1.0, base):
+        return ("no flow's route improves beyond what the selected projects already give"
+                f" (alone it would add {alone:,.1f} kt)")
+    cost = sum(inst.project(q).capex_musd for q in bundle)
+    needs = f"{p} and what it requires cost" if len(bundle) > 1 else f"{p} costs"
+    if cost > budget - spent + 1e-9:
+        enter = entry_budgets.get(p)
+        where = (f"; it enters the optimal portfolio at a budget of USD {enter:,.0f} million"
+                 if enter is not None else "")
+        return (f"does not fit the budget: {needs} USD {cost:,.1f} million, USD"
+                f" {budget - spent:,.1f} million is left (it would add {extra:,.1f} kt){where}")
+    return (f"would add {extra:,.1f} kt for USD {cost:,.1f} million but was not chosen:"
+            " within the solver's gap and the volume curve's tolerance")
+
+
+# --- budget sweep ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    budget: float
+    status: str
+    selected: frozenset[str]
+    spent: float
+    volume_kt: float
+    objective: float
+    ranking_kt: float
+    gain_gap: float | None
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def sweep(prep: Prepared, model: pyo.ConcreteModel, solver: Solver, budgets: list[float],
+          *, time_limit: float, mip_gap: float,
+          progress: Callable[[str], None] = lambda _: None) -> list[FrontierPoint]:
+    """Solve each budget on one built model: change the budget parameter and
+    warm-start from the previous portfolio (feasible when budgets rise)."""
+    inst = prep.instance
+    ranked = rank_projects(prep)
+    nothing = evaluate(prep, frozenset()).objective
+    points: list[FrontierPoint] = []
+    previous: frozenset[str] = frozenset()
+    for i, b in enumerate(budgets, start=1):
+        model.budget.set_value(b)
+        sol = solver.solve(time_limit=time_limit, mip_gap=mip_gap,
+                           warm_start=previous if fits_rules(prep, previous, b) else None)
+        chosen = drop_idle(prep, sol.selected) if sol.has_portfolio else frozenset()
+        ev = evaluate(prep, chosen)
+        rank = benefit_cost_ranking(prep, b, ranked)
+        gap = _gain_gap(sol, ev.objective, nothing) if sol.has_portfolio else None
+        points.append(FrontierPoint(
+            b, sol.status, chosen, sum(inst.project(p).capex_musd for p in chosen),
+            ev.volume_kt if sol.has_portfolio else float("nan"), ev.objective,
+            rank.volume_kt, gap, tuple(sorted(chosen - previous)),
+            tuple(sorted(previous - chosen))))
+        progress(f"budget {i} of {len(budgets)}: USD {b:,.0f} million -> {sol.status},"
+                 f" {len(chosen)} projects, {ev.volume_kt:,.0f} kt")
+        if sol.has_portfolio:
+            previous = chosen
+    return points
+
+
+def _gain_gap(sol: Solution, exact: float, nothing: float) -> float | None:
+    if sol.bound is None:
+        return None
+    gain = exact - nothing
+    missing = max(0.0, sol.bound - exact)
+    return missing / gain if gain > 1e-12 else (0.0 if missing <= 1e-9 else float("inf"))
+
+
+def entry_budgets(points: list[FrontierPoint]) -> dict[str, float]:
+    """The smallest swept budget at which each project is in the optimum."""
+    out: dict[str, float] = {}
+    for pt in points:
+        for p in pt.selected:
+            out.setdefault(p, pt.budget)
+    return out
+
+
+def frontier_notes(points: list[FrontierPoint]) -> list[str]:
+    """Where a larger budget drops a project: the optimum is not nested."""
+    return [f"at USD {pt.budget:,.0f} million the optimum drops {', '.join(pt.dropped)}"
+            f" (selected at the previous budget) and adds {', '.join(pt.added) or 'nothing'}"
+            for pt in points[1:] if pt.dropped]
+
+
+# --- near-optimal alternatives -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Alternative:
+    rank: int
+    selected: frozenset[str]
+    spent: float
+    volume_kt: float
+    objective: float
+    status: str
+
+
+def alternatives(prep: Prepared, model: pyo.ConcreteModel, solver: Solver,
+                 optimum: frozenset[str], count: int, *, time_limit: float,
+                 mip_gap: float) -> list[Alternative]:
+    """The next ``count`` best portfolios: each solve excludes every earlier
+    portfolio S by requiring at least one of S's free projects to be dropped
+    (supersets of S can only tie with it: they add projects that add nothing)."""
+    inst = prep.instance
+    if not hasattr(model, "exclusions"):
+        model.exclusions = pyo.ConstraintList()
+    found: list[Alternative] = []
+    previous = optimum
+    for rank in range(1, count + 1):
+        free = [p for p in previous if not model.x[p].fixed]
+        if not free:
+            break
+        model.exclusions.add(sum(1 - model.x[p] for p in free) >= 1)
+        sol = solver.solve(time_limit=time_limit, mip_gap=mip_gap)
+        if not sol.has_portfolio:
+            break
+        chosen = drop_idle(prep, sol.selected)
+        ev = evaluate(prep, chosen)
+        found.append(Alternative(rank, chosen, sum(inst.project(p).capex_musd for p in chosen),
+                                 ev.volume_kt, ev.objective, sol.status))
+        previous = chosen
+    return found
