@@ -93,6 +93,18 @@ def benefit_cost_ranking(prep: Prepared, budget: float,
     return Ranking(start, order, chosen, ev.objective, ev.volume_kt)
 
 
+def best_of(prep: Prepared, solution: Solution, ranking: Ranking) -> frozenset[str]:
+    """The solver's portfolio less zero-gain projects, unless the ranking's is
+    exactly better (possible only within the curve tolerance and the gap):
+    the returned portfolio never trails the ranking an official could do by hand."""
+    if not solution.has_portfolio:
+        return frozenset()
+    chosen = drop_idle(prep, solution.selected)
+    if ranking.objective > evaluate(prep, chosen).objective:
+        return drop_idle(prep, ranking.selected)
+    return chosen
+
+
 # --- marginal gains and reasons -------------------------------------------------
 
 def marginal_gains(prep: Prepared, selected: frozenset[str]) -> dict[str, float]:
@@ -194,11 +206,14 @@ def sweep(prep: Prepared, model: pyo.ConcreteModel, solver: Solver, budgets: lis
     previous: frozenset[str] = frozenset()
     for i, b in enumerate(budgets, start=1):
         model.budget.set_value(b)
-        sol = solver.solve(time_limit=time_limit, mip_gap=mip_gap,
-                           warm_start=previous if fits_rules(prep, previous, b) else None)
-        chosen = drop_idle(prep, sol.selected) if sol.has_portfolio else frozenset()
-        ev = evaluate(prep, chosen)
         rank = benefit_cost_ranking(prep, b, ranked)
+        start = rank.selected
+        if fits_rules(prep, previous, b) and (evaluate(prep, previous).objective
+                                              > rank.objective):
+            start = previous
+        sol = solver.solve(time_limit=time_limit, mip_gap=mip_gap, warm_start=start)
+        chosen = best_of(prep, sol, rank)
+        ev = evaluate(prep, chosen)
         gap = _gain_gap(sol, ev.objective, nothing) if sol.has_portfolio else None
         points.append(FrontierPoint(
             b, sol.status, chosen, sum(inst.project(p).capex_musd for p in chosen),

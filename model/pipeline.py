@@ -9,7 +9,7 @@ from typing import Callable
 import pyomo.environ as pyo
 
 from .build import build_model
-from .evaluate import drop_idle
+from .decision import Ranking, benefit_cost_ranking, best_of
 from .instance import Instance
 from .preprocess import Prepared, check_feasibility, prepare
 from .solve import Solution, Solver
@@ -24,6 +24,7 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     model: pyo.ConcreteModel | None = None  # kept for sweeps and alternatives
     solver: Solver | None = None
+    ranking: Ranking | None = None
 
 
 def optimise(instance: Instance, budget: float | None = None, *,
@@ -42,8 +43,13 @@ def optimise(instance: Instance, budget: float | None = None, *,
     timings = {"build": time.perf_counter() - t}
     params = instance.parameters
     t = time.perf_counter()
+    ranking = benefit_cost_ranking(prep, budget)
+    timings["ranking"] = time.perf_counter() - t
+    t = time.perf_counter()
     solver = Solver(model, on_log_line=on_log_line)
-    solution = solver.solve(time_limit=params.time_limit_s, mip_gap=params.mip_gap)
+    solution = solver.solve(time_limit=params.time_limit_s, mip_gap=params.mip_gap,
+                            warm_start=ranking.selected)
     timings["solve"] = time.perf_counter() - t
-    selected = drop_idle(prep, solution.selected) if solution.has_portfolio else frozenset()
-    return Outcome(prep, budget, solution, selected, timings, model, solver)
+    selected = best_of(prep, solution, ranking)
+    return Outcome(prep, budget, solution, selected, timings, model, solver, ranking)
+

@@ -86,7 +86,8 @@ def collect(outcome: Outcome, info: RunInfo, warnings: tuple[Problem, ...] = (),
     return Results(
         prep, outcome.budget, outcome.solution, selected, today(prep),
         evaluate(prep, frozenset()), evaluate(prep, selected), info, warnings,
-        benefit_cost_ranking(prep, outcome.budget), marginal_gains(prep, selected),
+        outcome.ranking or benefit_cost_ranking(prep, outcome.budget),
+        marginal_gains(prep, selected),
         reasons(prep, selected, outcome.budget, entries), frontier, alternatives)
 
 
