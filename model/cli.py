@@ -6,12 +6,14 @@ import argparse
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import logging
+import os
 import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from .decision import alternatives as find_alternatives
 from .decision import frontier_notes, sweep
@@ -63,6 +65,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help=f"input workbook (default: {DEFAULT_INPUT})")
     ap.add_argument("--output", type=Path,
                     help="report workbook (default: outputs/<input>_budget<B>.xlsx)")
+    ap.add_argument("--formulation", choices=("paths", "arc"),
+                    help="paths: route options by column generation, exact volumes (default"
+                         " unless the Parameters sheet says otherwise); arc: the spec's arc"
+                         " flows with a piecewise-linear volume curve")
     ap.add_argument("--time-limit", type=_positive, metavar="SECONDS",
                     help="solver time limit (default: time_limit_s on Parameters, else 300)")
     ap.add_argument("--gap", type=_gap, metavar="FRACTION",
@@ -137,10 +143,26 @@ class Console:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
+        self._terminal: TextIO | None = None
+        try:  # progress is printed while Pyomo captures stdout: keep our own copy
+            self._terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
 
     def say(self, text: str = "") -> None:
         if not self.quiet:
             print(text)
+
+    def progress(self, text: str) -> None:
+        """A progress line, written past any output capture of the solver."""
+        if self.quiet:
+            return
+        if self._terminal is None:
+            print(text)
+        else:
+            sys.stdout.flush()
+            self._terminal.write(text + "\n")
+            self._terminal.flush()
 
     def error(self, text: str) -> None:
         print(text, file=sys.stderr)
@@ -155,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.error("interrupted")
         return EXIT_INTERNAL
+    except BrokenPipeError:  # output piped into a program that stopped reading
+        return EXIT_OK
     except Exception:  # the last line of defence: no traceback reaches the user
         log_file = _write_crash_log()
         console.error("internal error: the run stopped unexpectedly. Details were written to "
@@ -202,7 +226,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     console.say(f"Solving with a budget of USD {budget:,.0f} million (time limit"
                 f" {params.time_limit_s:g} s) ...")
     log_lines: list[str] = []
-    progress = Progress(console.say, unit)
+    progress = Progress(console.progress, unit)
 
     def on_log_line(line: str) -> None:
         log_lines.append(line)
@@ -250,17 +274,17 @@ def _decision_support(outcome: Outcome, args: argparse.Namespace, console: Conso
         budgets = args.sweep
         console.say(f"Budget sweep: {len(budgets)} budgets from {budgets[0]:,.0f} to"
                     f" {budgets[-1]:,.0f} USD million")
-        frontier = sweep(outcome.prep, outcome.model, outcome.solver, budgets,
+        frontier = sweep(outcome.prep, outcome.solver, budgets,
                          time_limit=params.time_limit_s, mip_gap=params.mip_gap,
                          progress=lambda text: console.say("  " + text))
-        outcome.model.budget.set_value(outcome.budget)
+        outcome.solver.set_budget(outcome.budget)
         timings["sweep"] = time.perf_counter() - t
         for note in frontier_notes(frontier):
             console.say(f"  note: {note}")
     if args.alternatives:
         t = time.perf_counter()
         console.say(f"Finding the {args.alternatives} next-best portfolios ...")
-        alternatives = find_alternatives(outcome.prep, outcome.model, outcome.solver,
+        alternatives = find_alternatives(outcome.prep, outcome.solver,
                                          outcome.selected, args.alternatives,
                                          time_limit=params.time_limit_s, mip_gap=params.mip_gap)
         timings["alternatives"] = time.perf_counter() - t
@@ -309,11 +333,13 @@ def _show_infeasible(reasons: Sequence[str], console: Console) -> int:
 
 
 def _with_overrides(instance: Instance, budget: float, args: argparse.Namespace) -> Instance:
-    changes: dict[str, float] = {"budget_musd": budget}
+    changes: dict[str, float | str] = {"budget_musd": budget}
     if args.time_limit is not None:
         changes["time_limit_s"] = args.time_limit
     if args.gap is not None:
         changes["mip_gap"] = args.gap
+    if args.formulation is not None:
+        changes["formulation"] = args.formulation
     return dataclasses.replace(instance,
                                parameters=dataclasses.replace(instance.parameters, **changes))
 

@@ -7,11 +7,9 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-import pyomo.environ as pyo
-
 from .evaluate import drop_idle, evaluate
 from .preprocess import Prepared, group_members, required_closure, segment_projects
-from .solve import Solution, Solver
+from .solve import PortfolioSolver, Solution
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +91,18 @@ def benefit_cost_ranking(prep: Prepared, budget: float,
     return Ranking(start, order, chosen, ev.objective, ev.volume_kt)
 
 
+def target_gap(prep: Prepared, ranking: Ranking) -> float:
+    """The relative gap (on the whole objective) to ask of the solver: mip_gap,
+    or less, so that the bound also leaves at most gain_gap of the achievable
+    gain open. The ranking's gain is a lower estimate of that gain."""
+    params = prep.instance.parameters
+    nothing = evaluate(prep, frozenset()).objective
+    gain = ranking.objective - nothing
+    if gain <= 0 or ranking.objective <= 0:
+        return params.mip_gap
+    return min(params.mip_gap, params.gain_gap * gain / ranking.objective)
+
+
 def best_of(prep: Prepared, solution: Solution, ranking: Ranking) -> frozenset[str]:
     """The solver's portfolio less zero-gain projects, unless the ranking's is
     exactly better (possible only within the curve tolerance and the gap):
@@ -144,7 +154,8 @@ def reasons(prep: Prepared, selected: frozenset[str], budget: float,
             out[p] = prep.blocked[p]
         elif rivals.get(p, set()) & live:
             x = sorted(rivals[p] & live)[0]
-            out[p] = f"alternative to {x}, which is {'committed' if x in prep.committed else 'selected'}"
+            state = "committed" if x in prep.committed else "selected"
+            out[p] = f"alternative to {x}, which is {state}"
         else:
             out[p] = _out_of_reach(prep, p, selected, budget, spent, base, nothing,
                                    entry_budgets or {})
@@ -194,24 +205,26 @@ class FrontierPoint:
     dropped: tuple[str, ...]
 
 
-def sweep(prep: Prepared, model: pyo.ConcreteModel, solver: Solver, budgets: list[float],
+def sweep(prep: Prepared, solver: PortfolioSolver, budgets: list[float],
           *, time_limit: float, mip_gap: float,
           progress: Callable[[str], None] = lambda _: None) -> list[FrontierPoint]:
-    """Solve each budget on one built model: change the budget parameter and
-    warm-start from the previous portfolio (feasible when budgets rise)."""
+    """Solve each budget on one built model: change the budget and warm-start
+    from the previous portfolio (feasible when budgets rise) or the ranking's,
+    whichever is better."""
     inst = prep.instance
     ranked = rank_projects(prep)
     nothing = evaluate(prep, frozenset()).objective
     points: list[FrontierPoint] = []
     previous: frozenset[str] = frozenset()
     for i, b in enumerate(budgets, start=1):
-        model.budget.set_value(b)
+        solver.set_budget(b)
         rank = benefit_cost_ranking(prep, b, ranked)
         start = rank.selected
         if fits_rules(prep, previous, b) and (evaluate(prep, previous).objective
                                               > rank.objective):
             start = previous
-        sol = solver.solve(time_limit=time_limit, mip_gap=mip_gap, warm_start=start)
+        sol = solver.solve(time_limit=time_limit, mip_gap=min(mip_gap, target_gap(prep, rank)),
+                           warm_start=start)
         chosen = best_of(prep, sol, rank)
         ev = evaluate(prep, chosen)
         gap = _gain_gap(sol, ev.objective, nothing) if sol.has_portfolio else None
@@ -263,26 +276,23 @@ class Alternative:
     status: str
 
 
-def alternatives(prep: Prepared, model: pyo.ConcreteModel, solver: Solver,
-                 optimum: frozenset[str], count: int, *, time_limit: float,
-                 mip_gap: float) -> list[Alternative]:
+def alternatives(prep: Prepared, solver: PortfolioSolver, optimum: frozenset[str],
+                 count: int, *, time_limit: float, mip_gap: float) -> list[Alternative]:
     """The next ``count`` best portfolios: each solve excludes every earlier
     portfolio S by requiring at least one of S's free projects to be dropped
     (supersets of S can only tie with it: they add projects that add nothing)."""
     inst = prep.instance
-    if not hasattr(model, "exclusions"):
-        model.exclusions = pyo.ConstraintList()
     found: list[Alternative] = []
     previous = optimum
     for rank in range(1, count + 1):
-        free = [p for p in previous if not model.x[p].fixed]
-        if not free:
+        if not solver.exclude(previous):
             break
-        model.exclusions.add(sum(1 - model.x[p] for p in free) >= 1)
         sol = solver.solve(time_limit=time_limit, mip_gap=mip_gap)
         if not sol.has_portfolio:
             break
         chosen = drop_idle(prep, sol.selected)
+        if chosen == optimum or any(a.selected == chosen for a in found):
+            break  # nothing new: every remaining portfolio ties with an earlier one
         ev = evaluate(prep, chosen)
         found.append(Alternative(rank, chosen, sum(inst.project(p).capex_musd for p in chosen),
                                  ev.volume_kt, ev.objective, sol.status))

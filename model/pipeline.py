@@ -6,13 +6,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import pyomo.environ as pyo
-
-from .build import build_model
-from .decision import Ranking, benefit_cost_ranking, best_of
+from .decision import Ranking, benefit_cost_ranking, best_of, target_gap
 from .instance import Instance
+from .paths import PathSolver
 from .preprocess import Prepared, check_feasibility, prepare
-from .solve import Solution, Solver
+from .solve import ArcSolver, PortfolioSolver, Solution
+
+SOLVERS: dict[str, type] = {"paths": PathSolver, "arc": ArcSolver}
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,18 @@ class Outcome:
     solution: Solution
     selected: frozenset[str]  # the solver's portfolio less projects that add nothing
     timings: dict[str, float] = field(default_factory=dict)
-    model: pyo.ConcreteModel | None = None  # kept for sweeps and alternatives
-    solver: Solver | None = None
+    solver: PortfolioSolver | None = None  # kept for sweeps and alternatives
     ranking: Ranking | None = None
 
 
 def optimise(instance: Instance, budget: float | None = None, *,
+             formulation: str | None = None,
              on_log_line: Callable[[str], None] | None = None) -> Outcome:
-    """Best portfolio for one budget (default: the instance's). Infeasibility
-    found before solving comes back as status 'infeasible' with the reasons."""
+    """Best portfolio for one budget (default: the instance's) with the
+    instance's formulation unless one is given. Infeasibility found before
+    solving comes back as status 'infeasible' with the reasons."""
     budget = instance.parameters.budget_musd if budget is None else budget
+    formulation = formulation or instance.parameters.formulation
     t = time.perf_counter()
     prep = prepare(instance)
     reasons = check_feasibility(prep, budget)
@@ -39,17 +41,16 @@ def optimise(instance: Instance, budget: float | None = None, *,
         return Outcome(prep, budget, Solution("infeasible", frozenset(),
                                               message="; ".join(reasons)), frozenset(),
                        {"build": time.perf_counter() - t})
-    model = build_model(prep, budget)
+    solver = SOLVERS[formulation](prep, budget, on_log_line=on_log_line)
     timings = {"build": time.perf_counter() - t}
     params = instance.parameters
     t = time.perf_counter()
     ranking = benefit_cost_ranking(prep, budget)
     timings["ranking"] = time.perf_counter() - t
     t = time.perf_counter()
-    solver = Solver(model, on_log_line=on_log_line)
-    solution = solver.solve(time_limit=params.time_limit_s, mip_gap=params.mip_gap,
-                            warm_start=ranking.selected)
+    solution = solver.solve(time_limit=params.time_limit_s,
+                            mip_gap=target_gap(prep, ranking), warm_start=ranking.selected)
     timings["solve"] = time.perf_counter() - t
     selected = best_of(prep, solution, ranking)
-    return Outcome(prep, budget, solution, selected, timings, model, solver, ranking)
+    return Outcome(prep, budget, solution, selected, timings, solver, ranking)
 

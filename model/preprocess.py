@@ -124,6 +124,14 @@ def prepare(instance: Instance) -> Prepared:
                     potential, variable)
 
 
+def affordable(prep: Prepared, budget: float) -> dict[str, bool]:
+    """For each selectable project: can it and what it requires fit the budget?
+    Solvers bound the others to 0, which tightens the LP bound at no cost."""
+    inst = prep.instance
+    return {p: sum(inst.project(q).capex_musd for q in required_closure(inst, p))
+            <= budget + 1e-9 for p in prep.decision}
+
+
 def check_feasibility(prep: Prepared, budget: float) -> list[str]:
     """Why no portfolio can exist, found before solving (exit 3); empty if none."""
     inst = prep.instance

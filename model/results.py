@@ -329,9 +329,9 @@ def run_info_rows(r: Results) -> list[tuple[str, Any]]:
     import platform
     from importlib.metadata import version
 
-    import highspy
+    from .paths import quiet_highs
 
-    h = highspy.Highs()
+    h = quiet_highs()
     params = r.prep.instance.parameters
     rows: list[tuple[str, Any]] = [
         ("input_file", r.info.input_file), ("input_sha256", r.info.input_sha256),

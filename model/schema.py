@@ -94,6 +94,7 @@ STATUSES = ("open", "planned")
 DECISIONS = ("candidate", "must_do", "committed", "excluded")
 NODE_KINDS = ("city", "port", "border", "hub", "terminal")
 OBJECTIVES = ("volume", "value")
+FORMULATIONS = ("paths", "arc")
 
 # The five segment attributes a project may change; they also form the
 # generalized cost (spec §3).
@@ -120,6 +121,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               True, minimum=0, min_exclusive=True),
     Parameter("mip_gap", "number", "fraction", "Relative optimality gap of the solver",
               False, default=0.001, minimum=0, maximum=1, max_exclusive=True),
+    Parameter("gain_gap", "number", "fraction",
+              "Largest share of the achievable gain the proven bound may leave open; the"
+              " solver stops only when both this and mip_gap hold", False, default=0.001,
+              minimum=0, maximum=1, max_exclusive=True),
     Parameter("time_limit_s", "number", "s", "Solver time limit", False, default=300.0,
               minimum=0, min_exclusive=True),
     Parameter("pwl_tolerance", "number", "fraction",
@@ -128,6 +133,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("objective", "enum", "-",
               "volume (kt/yr) or value (USD million/yr, each flow weighted by value_usd_per_t)",
               False, default="volume", choices=OBJECTIVES),
+    Parameter("formulation", "enum", "-",
+              "paths (default: route options by column generation, exact volumes) or arc"
+              " (the spec's arc flows with a piecewise-linear volume curve)", False,
+              default="paths", choices=FORMULATIONS),
 )
 
 _ATTR_COLUMNS = {

@@ -10,12 +10,16 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal, TextIO
+from typing import Any, Callable, Literal, Protocol, TextIO
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs
+
+from .build import build_model
+from .preprocess import Prepared, affordable
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,9 @@ class Progress:
         self._next = every
 
     def __call__(self, line: str) -> None:
+        if line.startswith("progress: "):  # the route solver's own progress lines
+            self._say("  " + line[len("progress: "):])
+            return
         row = _MIP_ROW.match(line)
         if row is None:
             return
@@ -86,16 +93,51 @@ class Progress:
                   f" gap {gap}")
 
 
-class Solver:
-    """A persistent HiGHS solver for one model: re-solves after the model's
-    mutable parameters change (budget sweeps) without rebuilding."""
+class PortfolioSolver(Protocol):
+    """What the pipeline, the sweep and the alternatives need of a solver."""
 
-    def __init__(self, model: pyo.ConcreteModel, *, threads: int | None = None,
+    name: str
+
+    def set_budget(self, budget: float) -> None: ...
+
+    def exclude(self, portfolio: frozenset[str]) -> bool: ...
+
+    def solve(self, *, time_limit: float, mip_gap: float,
+              warm_start: frozenset[str] | None = None) -> Solution: ...
+
+
+class ArcSolver:
+    """The spec's arc formulation (build.py) on a persistent HiGHS: re-solves
+    after the budget changes or a portfolio is excluded, without rebuilding."""
+
+    name = "arc"
+
+    def __init__(self, prep: Prepared, budget: float, *, threads: int | None = None,
                  on_log_line: Callable[[str], None] | None = None):
-        self.model = model
+        self.prep = prep
+        self.model = build_model(prep, budget)
         self._highs = Highs()
         self._threads = threads
         self._on_log_line = on_log_line
+        self.set_budget(budget)
+
+    def set_budget(self, budget: float) -> None:
+        m = self.model
+        m.budget.set_value(budget)
+        for p, fits in affordable(self.prep, budget).items():
+            if not m.x[p].fixed:
+                m.x[p].setub(1 if fits else 0)
+
+    def exclude(self, portfolio: frozenset[str]) -> bool:
+        """Forbid the portfolio and its supersets: one of its free projects must go."""
+        m = self.model
+        free = [p for p in portfolio if not m.x[p].fixed]
+        if not free:
+            return False
+        if not hasattr(m, "exclusions"):
+            m.exclusions = pyo.ConstraintList()
+        m.exclusions.add(sum(1 - m.x[p] for p in free) >= 1)
+        return True
 
     def solve(self, *, time_limit: float, mip_gap: float,
               warm_start: frozenset[str] | None = None) -> Solution:
@@ -107,11 +149,13 @@ class Solver:
         tee: list[TextIO] = [_LineTap(self._on_log_line)] if self._on_log_line else []
         start = time.perf_counter()
         try:
-            if warm_start is not None:
-                self._set_start(warm_start)
-            res = self._highs.solve(
-                m, time_limit=time_limit, rel_gap=mip_gap, threads=self._threads,
-                load_solutions=False, raise_exception_on_nonoptimal_result=False, tee=tee)
+            options = dict(time_limit=time_limit, rel_gap=mip_gap, threads=self._threads,
+                           load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                           tee=tee)
+            if warm_start is None:
+                res = self._highs.solve(m, **options)
+            else:
+                res = self._solve_from(warm_start, options)
         except Exception as exc:  # a solver failure must become a status, not a traceback
             log.exception("HiGHS failed")
             return Solution("failed", frozenset(), solve_s=time.perf_counter() - start,
@@ -141,19 +185,28 @@ class Solver:
                         f"stopped at the time limit ({term.name}); best portfolio found kept",
                         nodes, res.solver_log or "")
 
-    def _set_start(self, portfolio: frozenset[str]) -> None:
-        """Hand HiGHS the portfolio's x values as a partial start (HiGHS completes
-        the routing). Uses the interface's variable map: pyomo is pinned to 6.10."""
+    def _solve_from(self, portfolio: frozenset[str], options: dict) -> Any:
+        """Solve with the portfolio's x values as a partial start (HiGHS completes
+        the routing). Pyomo's solve() re-applies model updates through calls that
+        make HiGHS drop a stored start, so apply them first, set the start, then
+        run: this uses the interface's internals (pyomo is pinned to 6.10)."""
         m, highs = self.model, self._highs
-        if getattr(highs, "_model", None) is not m:
-            highs.set_instance(m)
-        else:
-            highs.update()
-        columns = highs._pyomo_var_to_solver_var_map
-        free = [p for p in m.P if not m.x[p].fixed]
-        index = np.array([columns[id(m.x[p])] for p in free], dtype=np.int32)
-        values = np.array([1.0 if p in portfolio else 0.0 for p in free])
-        highs._solver_model.setSolution(len(free), index, values)
+        config = highs.config(value=options, preserve_implicit=True)
+        config.timer = HierarchicalTimer()
+        highs._active_config = config
+        try:
+            if getattr(highs, "_model", None) is not m:
+                highs.set_instance(m)
+            else:
+                highs.update()
+            columns = highs._pyomo_var_to_solver_var_map
+            free = [p for p in m.P if not m.x[p].fixed]
+            index = np.array([columns[id(m.x[p])] for p in free], dtype=np.int32)
+            values = np.array([1.0 if p in portfolio else 0.0 for p in free])
+            highs._solver_model.setSolution(len(free), index, values)
+            return highs._solve()
+        finally:
+            highs._active_config = highs.config
 
     def _trivial(self) -> Solution:
         """No project can change any flow's cost: the objective is a constant

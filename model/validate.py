@@ -546,9 +546,11 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
         horizon_year=params["horizon_year"], value_of_time=params["value_of_time_usd_per_t_h"],
         default_elasticity=params["default_elasticity"],
         mip_gap=params.get("mip_gap", PARAMETER_BY_NAME["mip_gap"].default),
+        gain_gap=params.get("gain_gap", PARAMETER_BY_NAME["gain_gap"].default),
         time_limit_s=params.get("time_limit_s", PARAMETER_BY_NAME["time_limit_s"].default),
         pwl_tolerance=params.get("pwl_tolerance", PARAMETER_BY_NAME["pwl_tolerance"].default),
-        objective=params.get("objective", PARAMETER_BY_NAME["objective"].default))
+        objective=params.get("objective", PARAMETER_BY_NAME["objective"].default),
+        formulation=params.get("formulation", PARAMETER_BY_NAME["formulation"].default))
     flows = [(r.row, Flow(r["origin"], r["destination"], r["commodity"] or "",
                           r["base_volume_kt"], r["growth_pct"] or 0.0,
                           r["elasticity"] or parameters.default_elasticity,

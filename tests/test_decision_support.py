@@ -54,13 +54,14 @@ def test_ranking_starts_from_must_do_and_bundles_requires():
     assert rank.selected == {"m", "q", "r"}
 
 
-def test_sweep_matches_single_budget_solves():
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+def test_sweep_matches_single_budget_solves(formulation):
     gen = reference.random_instance(7)
     budgets = [0.0, 40.0, 80.0, 160.0, 320.0]
-    out = optimise(gen.instance, budgets[0])
-    points = sweep(out.prep, out.model, out.solver, budgets, time_limit=60, mip_gap=1e-6)
+    out = optimise(gen.instance, budgets[0], formulation=formulation)
+    points = sweep(out.prep, out.solver, budgets, time_limit=60, mip_gap=1e-6)
     for pt, b in zip(points, budgets):
-        single = optimise(gen.instance, b)
+        single = optimise(gen.instance, b, formulation=formulation)
         assert pt.budget == b
         assert pt.volume_kt == pytest.approx(evaluate(single.prep, single.selected).volume_kt,
                                              rel=1e-6)
@@ -73,17 +74,18 @@ def test_sweep_reports_a_dropped_project():
     # the larger budget drops p0.
     inst = knapsack([30, 50], [10, 20], 10)
     out = optimise(inst)
-    points = sweep(out.prep, out.model, out.solver, [10, 20], time_limit=60, mip_gap=1e-6)
+    points = sweep(out.prep, out.solver, [10, 20], time_limit=60, mip_gap=1e-6)
     assert points[0].selected == {"p0"}
     assert points[1].selected == {"p1"}
     assert points[1].dropped == ("p0",) and points[1].added == ("p1",)
 
 
-def test_alternatives_are_distinct_feasible_and_no_better():
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+def test_alternatives_are_distinct_feasible_and_no_better(formulation):
     gen = reference.random_instance(11)
-    out = optimise(gen.instance, gen.budget)
+    out = optimise(gen.instance, gen.budget, formulation=formulation)
     best = evaluate(out.prep, out.selected).volume_kt
-    found = alternatives(out.prep, out.model, out.solver, out.selected, 4, time_limit=60,
+    found = alternatives(out.prep, out.solver, out.selected, 4, time_limit=60,
                          mip_gap=1e-6)
     assert len(found) == 4
     sets = [out.selected] + [a.selected for a in found]

@@ -508,7 +508,7 @@ def test_output_equal_to_input_is_refused(tmp_path: Path, capsys: Any) -> None:
 
 def test_output_equal_to_input_by_another_spelling(tmp_path: Path, capsys: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    inp = make_input(tmp_path)
+    make_input(tmp_path)
     monkeypatch.chdir(tmp_path)
     code = main(["--input", "tiny.xlsx", "--output", str(tmp_path / "." / "tiny.xlsx")])
     assert code == 2
