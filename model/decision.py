@@ -130,8 +130,9 @@ def marginal_gains(prep: Prepared, selected: frozenset[str]) -> dict[str, float]
 
 
 def reasons(prep: Prepared, selected: frozenset[str], budget: float,
-            entry_budgets: dict[str, float] | None = None) -> dict[str, str]:
-    """Why each project is not in the portfolio (spec §7)."""
+            frontier: list[FrontierPoint] | tuple[FrontierPoint, ...] = ()) -> dict[str, str]:
+    """Why each project is not in the portfolio (spec §7); a sweep's frontier
+    tells at which budgets a project that does not fit would enter."""
     inst = prep.instance
     live = selected | prep.committed
     rivals: dict[str, set[str]] = {}
@@ -158,13 +159,13 @@ def reasons(prep: Prepared, selected: frozenset[str], budget: float,
             out[p] = f"alternative to {x}, which is {state}"
         else:
             out[p] = _out_of_reach(prep, p, selected, budget, spent, base, nothing,
-                                   entry_budgets or {})
+                                   list(frontier))
     return out
 
 
 def _out_of_reach(prep: Prepared, p: str, selected: frozenset[str], budget: float,
                   spent: float, base: float, nothing: float,
-                  entry_budgets: dict[str, float]) -> str:
+                  frontier: list[FrontierPoint]) -> str:
     inst = prep.instance
     bundle = required_closure(inst, p) - selected
     blocked = [q for q in bundle if q in prep.blocked or q not in prep.decision]
@@ -172,6 +173,12 @@ def _out_of_reach(prep: Prepared, p: str, selected: frozenset[str], budget: floa
         return f"requires {blocked[0]}, which cannot be selected"
     alone = evaluate(prep, bundle).volume_kt - nothing
     if alone <= 1e-9 * max(1.0, nothing):
+        needed_by = sorted(q.project_id for q in inst.projects if q.project_id != p
+                           and q.project_id in prep.decision
+                           and p in required_closure(inst, q.project_id))
+        if needed_by:
+            return ("no flow's route improves with it alone; it is a prerequisite of "
+                    + ", ".join(needed_by))
         return "no flow's route improves"
     extra = evaluate(prep, selected | bundle).volume_kt - base
     if extra <= 1e-9 * max(1.0, base):
@@ -180,13 +187,26 @@ def _out_of_reach(prep: Prepared, p: str, selected: frozenset[str], budget: floa
     cost = sum(inst.project(q).capex_musd for q in bundle)
     needs = f"{p} and what it requires cost" if len(bundle) > 1 else f"{p} costs"
     if cost > budget - spent + 1e-9:
-        enter = entry_budgets.get(p)
-        where = (f"; it enters the optimal portfolio at a budget of USD {enter:,.0f} million"
-                 if enter is not None else "")
         return (f"does not fit the budget: {needs} USD {cost:,.1f} million, USD"
-                f" {budget - spent:,.1f} million is left (it would add {extra:,.1f} kt){where}")
+                f" {budget - spent:,.1f} million is left (it would add {extra:,.1f} kt)"
+                + _sweep_says(p, budget, frontier))
     return (f"would add {extra:,.1f} kt for USD {cost:,.1f} million but was not chosen:"
-            " within the solver's gap and the volume curve's tolerance")
+            " within the solver's gap")
+
+
+def _sweep_says(p: str, budget: float, frontier: list[FrontierPoint]) -> str:
+    """Where the sweep selects the project, relative to this budget."""
+    if not frontier:
+        return ""
+    above = [pt.budget for pt in frontier if pt.budget > budget and p in pt.selected]
+    below = [pt.budget for pt in frontier if pt.budget < budget and p in pt.selected]
+    text = (f"; it enters the optimal portfolio at a budget of USD {above[0]:,.0f} million"
+            if above else "; no budget of the sweep above this one selects it")
+    if below:
+        text += (f" (it is in the optimum at USD {below[0]:,.0f}"
+                 + (f"-{below[-1]:,.0f}" if below[-1] != below[0] else "")
+                 + " million: with more money a better combination takes its place)")
+    return text
 
 
 # --- budget sweep ---------------------------------------------------------------
@@ -246,15 +266,6 @@ def _gain_gap(sol: Solution, exact: float, nothing: float) -> float | None:
     gain = exact - nothing
     missing = max(0.0, sol.bound - exact)
     return missing / gain if gain > 1e-12 else (0.0 if missing <= 1e-9 else float("inf"))
-
-
-def entry_budgets(points: list[FrontierPoint]) -> dict[str, float]:
-    """The smallest swept budget at which each project is in the optimum."""
-    out: dict[str, float] = {}
-    for pt in points:
-        for p in pt.selected:
-            out.setdefault(p, pt.budget)
-    return out
 
 
 def frontier_notes(points: list[FrontierPoint]) -> list[str]:

@@ -40,7 +40,7 @@ class Parameters:
     value_of_time: float
     default_elasticity: float
     mip_gap: float = 0.001
-    gain_gap: float = 0.001
+    gain_gap: float = 0.005
     time_limit_s: float = 300.0
     pwl_tolerance: float = 0.002
     objective: str = "volume"

@@ -344,6 +344,8 @@ class PathModel:
                     penalties.setdefault(k, {})[p] = duals[r]
             added, excess = 0, 0.0
             for fd in self.flows:
+                if time.perf_counter() > deadline:
+                    return bound  # a partial round gives no bound: keep the last one
                 pi = duals[self.convexity[fd.k]]
                 found = search_routes(fd, penalties.get(fd.k, {}), pi, keep=per_flow)
                 if found:

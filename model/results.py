@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decision import (Alternative, FrontierPoint, Ranking, benefit_cost_ranking, entry_budgets,
+from .decision import (Alternative, FrontierPoint, Ranking, benefit_cost_ranking,
                        marginal_gains, reasons)
 from .evaluate import Evaluation, evaluate, today
 from .instance import Problem
@@ -82,13 +82,12 @@ def collect(outcome: Outcome, info: RunInfo, warnings: tuple[Problem, ...] = (),
             alternatives: tuple[Alternative, ...] = ()) -> Results:
     """Exact evaluations and decision support for a solved outcome."""
     prep, selected = outcome.prep, outcome.selected
-    entries = entry_budgets(list(frontier)) if frontier else None
     return Results(
         prep, outcome.budget, outcome.solution, selected, today(prep),
         evaluate(prep, frozenset()), evaluate(prep, selected), info, warnings,
         outcome.ranking or benefit_cost_ranking(prep, outcome.budget),
         marginal_gains(prep, selected),
-        reasons(prep, selected, outcome.budget, entries), frontier, alternatives)
+        reasons(prep, selected, outcome.budget, frontier), frontier, alternatives)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:

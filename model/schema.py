@@ -123,7 +123,7 @@ PARAMETERS: tuple[Parameter, ...] = (
               False, default=0.001, minimum=0, maximum=1, max_exclusive=True),
     Parameter("gain_gap", "number", "fraction",
               "Largest share of the achievable gain the proven bound may leave open; the"
-              " solver stops only when both this and mip_gap hold", False, default=0.001,
+              " solver stops only when both this and mip_gap hold", False, default=0.005,
               minimum=0, maximum=1, max_exclusive=True),
     Parameter("time_limit_s", "number", "s", "Solver time limit", False, default=300.0,
               minimum=0, min_exclusive=True),

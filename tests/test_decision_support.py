@@ -103,6 +103,8 @@ def test_each_kind_of_reason():
     # s0..s4 are five corridors; flows on s1, s2, s3 only.
     segs = [seg(f"s{i}", f"O{i}", f"D{i}", road(100)) for i in range(5)]
     projs = [proj("sel", 10, group="G"),        # selected: gain 50
+             proj("pre", 1),                     # only useful for "needs", itself no gain
+             proj("needs", 200, requires=("pre",)),
              proj("alt", 1, group="G"),          # alternative to sel
              proj("exc", 1, "excluded"),
              proj("dead", 1, requires=("exc",)),  # requires an excluded project
@@ -112,17 +114,23 @@ def test_each_kind_of_reason():
              proj("clash", 1)]                   # changes s4 like com: blocked
     effects = [("sel", "s1", FAST), ("alt", "s1", road(100, 100, 0.08)), ("exc", "s2", FAST),
                ("dead", "s3", FAST), ("idle", "s0", FAST), ("big", "s2", FAST),
-               ("com", "s4", FAST), ("clash", "s4", road(100, 200, 0.01))]
+               ("com", "s4", FAST), ("clash", "s4", road(100, 200, 0.01)),
+               ("pre", "s0", road(100, 60, 0.1)), ("needs", "s3", road(100, 100, 0.04))]
     flows = [flow("O1", "D1", 50), flow("O2", "D2", 40), flow("O3", "D3", 1)]
     inst = instance(segs, projs, effects, flows, budget=20)
     out = optimise(inst)
     assert out.selected == {"sel"}
-    why = reasons(out.prep, out.selected, 20, {"big": 110.0})
+    points = sweep(out.prep, out.solver, [20.0, 60.0, 110.0], time_limit=60, mip_gap=1e-6)
+    assert "big" in points[-1].selected
+    why = reasons(out.prep, out.selected, 20, points)
     assert why["alt"] == "alternative to sel, which is selected"
     assert why["exc"] == "excluded"
     assert why["dead"] == "requires exc, which is excluded"
     assert why["idle"] == "no flow's route improves"
-    assert why["big"].startswith("does not fit the budget") and "110" in why["big"]
+    assert why["pre"] == ("no flow's route improves with it alone; it is a prerequisite of"
+                          " needs")
+    assert why["big"].startswith("does not fit the budget")
+    assert "enters the optimal portfolio at a budget of USD 110 million" in why["big"]
     assert why["com"].startswith("committed")
     assert "com" in why["clash"] and "s4" in why["clash"]
     assert marginal_gains(out.prep, out.selected)["sel"] == pytest.approx(50)
