@@ -216,6 +216,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if instance is None:
         return _report_input_errors(problems, output, input_path, console)
     budget = args.budget if args.budget is not None else instance.parameters.budget_musd
+    output = args.output or default_output(input_path, budget)
     instance = _with_overrides(instance, budget, args)
     _show_warnings(instance.warnings, console)
     if args.validate_only:

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .instance import Attributes, Flow, Instance
+from .instance import Flow, Instance
 
 # Pruning keeps states whose best route is within this relative slack of the
 # do-nothing cost, so rounding can never drop the do-nothing route itself.
@@ -52,13 +52,6 @@ class Paths:
     cost: np.ndarray  # [len(origins), n_nodes]
     predecessor: np.ndarray
     pair_state: dict[tuple[int, int], State]  # (a, b) -> cheapest state joining them
-
-
-def effective_attributes(base: Attributes, changes: dict[str, float | None]) -> Attributes:
-    """A project's version of a segment: its values where given, else the base's."""
-    values = {k: getattr(base, k) for k in Attributes.__dataclass_fields__}
-    values.update({k: v for k, v in changes.items() if v is not None})
-    return Attributes(**values)
 
 
 def build_network(instance: Instance) -> Network:

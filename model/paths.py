@@ -204,6 +204,7 @@ class PathModel:
         h = self.h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.x_index = {p: i for i, p in enumerate(prep.decision)}
+        self.rules: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
         n = len(prep.decision)
         lower = np.array([1.0 if inst.project(p).decision == "must_do" else 0.0
                           for p in prep.decision])
@@ -212,21 +213,22 @@ class PathModel:
         capex = np.array([inst.project(p).capex_musd for p in prep.decision])
         self.budget_row = None
         if n and capex.any():
-            self.budget_row = self._row(-INF, budget, list(range(n)), list(capex))
+            self.budget_row = self._rule(budget, list(range(n)), list(capex))
         chosen = set(prep.decision)
         sets = {tuple(sorted(q for q in m if q in chosen))
                 for m in list(group_members(inst).values()) + list(
                     segment_projects(inst).values())}
         for row in sorted(sets):
             if len(row) > 1:
-                self._row(-INF, 1.0, [self.x_index[q] for q in row], [1.0] * len(row))
+                self._rule(1.0, [self.x_index[q] for q in row], [1.0] * len(row))
         for p in prep.decision:
             for q in inst.project(p).requires:
                 if q not in prep.committed:
-                    self._row(-INF, 0.0, [self.x_index[p], self.x_index[q]], [1.0, -1.0])
+                    self._rule(0.0, [self.x_index[p], self.x_index[q]], [1.0, -1.0])
         self.convexity = {fd.k: self._row(1.0, 1.0, [], []) for fd in self.flows}
         self.link: dict[tuple[int, str], int] = {}
         self.routes: list[Route] = []
+        self._last_x: dict[str, float] = {}
         self._seen: set[tuple[int, frozenset[str], float]] = set()
         h.changeObjectiveOffset(constant_objective(prep))
         self.stats = PathStats()
@@ -234,6 +236,22 @@ class PathModel:
         self._seed_routes()
 
     # -- building -----------------------------------------------------------------
+    def _rule(self, hi: float, idx: list[int], val: list[float]) -> int:
+        """A row on the project variables only (budget, alternatives, requires,
+        exclusions), also kept here so a rounded portfolio can be checked."""
+        row = self._row(-INF, hi, idx, val)
+        self.rules[row] = (np.array(idx), np.array(val), hi)
+        return row
+
+    def fits(self, portfolio: frozenset[str]) -> bool:
+        """Does a portfolio satisfy the bounds on x and every rule row?"""
+        x = np.zeros(len(self.x_index))
+        for p in portfolio:
+            x[self.x_index[p]] = 1.0
+        if any(not low <= x[self.x_index[p]] <= high for p, (low, high) in self.bounds.items()):
+            return False
+        return all(float(val @ x[idx]) <= hi + 1e-9 for idx, val, hi in self.rules.values())
+
     def _row(self, lo: float, hi: float, idx: list[int], val: list[float]) -> int:
         self.h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32),
                       np.array(val, dtype=float))
@@ -281,6 +299,8 @@ class PathModel:
     def set_budget(self, budget: float) -> None:
         if self.budget_row is not None:
             self.h.changeRowBounds(self.budget_row, -INF, budget)
+            idx, val, _ = self.rules[self.budget_row]
+            self.rules[self.budget_row] = (idx, val, budget)
         inst = self.prep.instance
         self.bounds: dict[str, tuple[float, float]] = {}
         for p, fits in affordable(self.prep, budget).items():
@@ -299,15 +319,15 @@ class PathModel:
             self.h.changeColBounds(self.x_index[p], low, high)
 
     def x_values(self) -> dict[str, float]:
-        col = self.h.getSolution().col_value
-        return {p: col[i] for p, i in self.x_index.items()}
+        """x of the last route LP solved (read before routes were added to it)."""
+        return dict(self._last_x)
 
     def exclude(self, portfolio: frozenset[str]) -> bool:
         """Forbid the portfolio and its supersets: drop one of its free projects."""
         free = [p for p in portfolio if self.prep.instance.project(p).decision != "must_do"]
         if not free:
             return False
-        self._row(-INF, len(free) - 1.0, [self.x_index[p] for p in free], [1.0] * len(free))
+        self._rule(len(free) - 1.0, [self.x_index[p] for p in free], [1.0] * len(free))
         return True
 
     # -- solving --------------------------------------------------------------------
@@ -338,6 +358,8 @@ class PathModel:
             if status != highspy.HighsModelStatus.kOptimal:
                 raise RuntimeError(f"the route LP stopped with status {status}")
             duals, lp_value = self._duals()
+            col = self.h.getSolution().col_value
+            self._last_x = {p: col[i] for p, i in self.x_index.items()}
             penalties: dict[int, dict[str, float]] = {}
             for (k, p), r in self.link.items():
                 if duals[r] > 1e-12:
@@ -383,13 +405,14 @@ class PathModel:
         status = h.getModelStatus()
         info = h.getInfo()
         has = info.primal_solution_status == 2
+        # read the solution before integrality changes back: HiGHS then drops it
+        x = np.array(h.getSolution().col_value[: len(self.x_index)])
         self._set_integer(False)
         h.setOptionValue("time_limit", INF)
         if status == highspy.HighsModelStatus.kInfeasible:
             return "infeasible", frozenset(), None, None
         if not has:
             return "failed", frozenset(), None, None
-        x = np.array(h.getSolution().col_value[: len(self.x_index)])
         chosen = frozenset(p for p, i in self.x_index.items() if x[i] > 0.5)
         state = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
         return state, chosen, info.objective_function_value, info.mip_dual_bound
@@ -410,26 +433,17 @@ class PathSolver:
         self.budget = budget
         self._say = on_log_line or (lambda _: None)
         self.model = PathModel(prep, budget, log=self._say)
-        self._excluded: list[frozenset[str]] = []
 
     def set_budget(self, budget: float) -> None:
         self.budget = budget
         self.model.set_budget(budget)
 
     def exclude(self, portfolio: frozenset[str]) -> bool:
-        self._excluded.append(portfolio)
         return self.model.exclude(portfolio)
 
     def _usable_start(self, start: frozenset[str] | None) -> frozenset[str] | None:
-        if start is None or any(ex <= start for ex in self._excluded):
-            return None
-        inst = self.prep.instance
-        must = {p for p in self.prep.must_do}
-        if not must <= start or any(p not in self.model.x_index for p in start):
-            return None
-        if sum(inst.project(p).capex_musd for p in start) > self.budget + 1e-9:
-            return None
-        return start
+        """The start if it satisfies the current budget and rules, else None."""
+        return start if start is not None and self.model.fits(start) else None
 
     def solve(self, *, time_limit: float, mip_gap: float,
               warm_start: frozenset[str] | None = None) -> Solution:
@@ -452,7 +466,8 @@ class PathSolver:
                             message="no portfolio was found within the time limit")
         message = ("" if res.status == "optimal" else
                    "stopped at the time limit; best portfolio found kept")
-        return Solution(res.status, res.selected, res.objective, res.bound, elapsed, message)
+        return Solution(res.status, res.selected, res.objective, res.bound, elapsed, message,
+                        nodes=res.stats.nodes)
 
     def _trivial(self) -> Solution:
         """No project can change any flow: the objective is a constant and the
@@ -497,6 +512,9 @@ def solve_paths(pm: PathModel, *, time_limit: float, mip_gap: float,
     say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
         f" ({len(pm.routes)} routes, {stats.lp_iterations} LP solves)")
     best, best_value = (start, pm.exact(start)) if start is not None else (None, -math.inf)
+    rounded = frozenset(p for p, v in root_x.items() if v > 0.5)
+    if pm.fits(rounded) and pm.exact(rounded) > best_value:
+        best, best_value = rounded, pm.exact(rounded)
     for _ in range(3):  # MIP over the routes; add the exact routes of what it picks
         left = deadline - time.perf_counter()
         status, chosen, _, _ = pm.solve_mip(time_limit=max(0.5, 0.5 * left), mip_gap=mip_gap,
@@ -567,7 +585,7 @@ def _branch(pm: PathModel, root_bound: float, root_x: dict[str, float],
         rounded = frozenset(p for p, v in x.items() if v > 0.5)
         kids = children(x, fixes, b)
         if not kids or b > best_value:
-            value = pm.exact(rounded) if _fits(pm, rounded) else -math.inf
+            value = pm.exact(rounded) if pm.fits(rounded) else -math.inf
             if value > best_value:
                 best, best_value = rounded, value
         if kids and not closed(b):
@@ -582,29 +600,3 @@ def _branch(pm: PathModel, root_bound: float, root_x: dict[str, float],
                 f" best portfolio {best_value:,.1f}, bound {top:,.1f}")
     bound = max([-h[0] for h in heap] + [best_value, dropped])
     return best, best_value, bound
-
-
-def _fits(pm: PathModel, portfolio: frozenset[str]) -> bool:
-    """Is a rounded portfolio within the budget's bounds and the rules (the
-    master's x rows)?"""
-    h = pm.h
-    x = np.zeros(h.getNumCol())
-    for p in portfolio:
-        x[pm.x_index[p]] = 1.0
-    for p, (low, high) in pm.bounds.items():
-        if not low <= x[pm.x_index[p]] <= high:
-            return False
-    lp = h.getLp()
-    start, index, value = (np.array(lp.a_matrix_.start_), np.array(lp.a_matrix_.index_),
-                           np.array(lp.a_matrix_.value_))
-    n = len(pm.x_index)
-    activity = np.zeros(h.getNumRow())
-    for j in range(n):
-        if x[j]:
-            rows = slice(start[j], start[j + 1])
-            activity[index[rows]] += value[rows]
-    upper = np.array(lp.row_upper_)
-    rules = np.ones(h.getNumRow(), dtype=bool)
-    for r in list(pm.convexity.values()) + list(pm.link.values()):
-        rules[r] = False
-    return bool(np.all(activity[rules] <= upper[rules] + 1e-9))

@@ -338,8 +338,11 @@ def run_info_rows(r: Results) -> list[tuple[str, Any]]:
         ("python", platform.python_version()), ("pyomo", version("pyomo")),
         ("highspy", version("highspy")),
         ("HiGHS", f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"),
-        ("solver_interface", "pyomo.contrib.solver highs (persistent)"),
+        ("formulation", params.formulation),
+        ("solver_interface", "highspy directly (route master, branch-and-price)"
+         if params.formulation == "paths" else "pyomo.contrib.solver highs (persistent)"),
         ("time_limit_s", params.time_limit_s), ("mip_gap_target", params.mip_gap),
+        ("gain_gap_target", params.gain_gap),
         ("pwl_tolerance", params.pwl_tolerance), ("budget_source", r.info.budget_source),
         ("status", r.solution.status), ("status_detail", r.solution.message),
         ("objective_bound", r.solution.bound), ("mip_gap", r.solution.mip_gap),

@@ -169,6 +169,10 @@ class ArcSolver:
                             message="no portfolio satisfies the budget and project rules",
                             log=res.solver_log or "")
         if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
+            if term == TerminationCondition.maxTimeLimit and warm_start is not None:
+                return Solution("time_limit", warm_start, None, res.objective_bound, elapsed,
+                                "the time limit was reached before the solver improved on"
+                                " its starting portfolio", nodes, res.solver_log or "")
             reason = ("the time limit was reached before any portfolio was found"
                       if term == TerminationCondition.maxTimeLimit
                       else f"the solver stopped without a portfolio ({term.name})")

@@ -3,8 +3,11 @@ mip_gap (route formulation, exact volumes) or pwl_tolerance + mip_gap (arc
 formulation) of the best found by enumerating every feasible portfolio
 (tests/reference.py, independent of model/); when enumeration finds none,
 the CLI exits 3."""
+import dataclasses
+
 import pytest
 
+from benchmarks.generator import generate
 from model.cli import main
 from model.evaluate import evaluate
 from model.pipeline import optimise
@@ -48,3 +51,54 @@ def test_enough_instances_are_interesting():
         if best and best[0] > reference.volume(gen.instance, set()) * 1.001:
             gains += 1
     assert gains >= 25
+
+
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+@pytest.mark.parametrize("seed", range(100, 108))
+def test_value_objective_against_enumeration(seed, formulation):
+    gen = reference.random_instance(seed)
+    params = dataclasses.replace(gen.instance.parameters, objective="value")
+    inst = dataclasses.replace(gen.instance, parameters=params)
+    best = reference.best_portfolio(inst, gen.budget, weighted=True)
+    out = optimise(inst, gen.budget, formulation=formulation)
+    if best is None:
+        assert out.solution.status == "infeasible"
+        return
+    exact = reference.volume(inst, set(out.selected), weighted=True)
+    slack = params.mip_gap + (params.pwl_tolerance if formulation == "arc" else 0.0)
+    assert exact >= (1 - slack) * best[0] - 1e-9
+    assert out.solution.bound >= best[0] * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+def test_time_limit_keeps_the_incumbent_and_a_valid_bound(formulation):
+    """A generated 40-town network with a tiny time limit: a portfolio is still
+    returned (the ranking's at worst), feasible, with a bound no lower than
+    the optimum found without a limit."""
+    inst, budget = generate(40, 20, 30, seed=3)
+    full = optimise(inst, budget, formulation="paths")
+    params = dataclasses.replace(inst.parameters, time_limit_s=0.05, mip_gap=1e-9,
+                                 gain_gap=1e-9)
+    out = optimise(dataclasses.replace(inst, parameters=params), budget,
+                   formulation=formulation)
+    assert out.solution.status in ("time_limit", "optimal")
+    assert reference.feasible(inst, set(out.selected), budget)
+    optimum = evaluate(full.prep, full.selected).objective
+    assert out.solution.bound >= optimum * (1 - 1e-9)
+    assert evaluate(out.prep, out.selected).objective >= out.ranking.objective - 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+@pytest.mark.parametrize("seed", range(200, 400))
+def test_many_more_random_instances(seed, formulation):
+    gen = reference.random_instance(seed)
+    best = reference.best_portfolio(gen.instance, gen.budget)
+    out = optimise(gen.instance, gen.budget, formulation=formulation)
+    if best is None:
+        assert out.solution.status == "infeasible"
+        return
+    params = gen.instance.parameters
+    slack = params.mip_gap + (params.pwl_tolerance if formulation == "arc" else 0.0)
+    assert reference.volume(gen.instance, set(out.selected)) >= (1 - slack) * best[0] - 1e-9
+    assert out.solution.bound >= best[0] * (1 - 1e-9)
