@@ -132,6 +132,7 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     inst = r.prep.instance
     sol = r.solution
     value_mode = inst.parameters.objective == "value"
+    exact = inst.parameters.formulation == "paths"
     unit = "USD million/yr" if value_mode else "kt/yr"
     rows: list[tuple[str, Any, str]] = [
         ("budget_musd", r.budget, f"USD million ({r.info.budget_source})"),
@@ -144,8 +145,9 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
          "horizon year, returned portfolio, exact (shortest paths)"),
         ("gain_kt", r.gain_kt, "optimised minus do-nothing"),
         ("solver_status", sol.status, sol.message),
-        ("objective_bound", sol.bound, f"{unit}; proven upper bound on the linearised"
-                                       " objective (>= the exact optimum)"),
+        ("objective_bound", sol.bound, f"{unit}; proven upper bound on the objective (>= the"
+                                       " exact optimum)" + ("" if exact else "; on the"
+                                                           " linearised objective")),
         ("mip_gap", sol.mip_gap, "solver's relative gap on the whole objective"),
         ("gain_gap", r.gain_gap, "(objective_bound - optimised) / (optimised - do-nothing):"
                                  " share of the achievable gain that may still be missing"),
@@ -172,9 +174,14 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
         ("optimum_vs_ranking_pct", _pct(r.ranking_advantage_kt,
                                         r.ranking.volume_kt if r.ranking else None),
          "% of the ranking's volume"),
-        ("solver_objective", sol.objective, f"{unit}; the solver's linearised value of the"
-                                            " returned portfolio"),
-        ("pwl_tolerance", inst.parameters.pwl_tolerance, "max relative error of the volume curve"),
+        ("solver_objective", sol.objective, f"{unit}; the solver's value of its portfolio"
+                                            + (" (exact)" if exact else " (linearised)")),
+        ("formulation", inst.parameters.formulation, "paths: route options, exact volumes;"
+                                                     " arc: arc flows, piecewise-linear curve"),
+        ("gain_gap_target", inst.parameters.gain_gap, "the solver stops when gain_gap and"
+                                                      " mip_gap are both within target"),
+        ("pwl_tolerance", inst.parameters.pwl_tolerance, "max relative error of the volume curve"
+                                                         " (arc formulation only)"),
         ("horizon_year", inst.parameters.horizon_year, ""),
         ("base_year", inst.parameters.base_year, ""),
         ("warnings", len(r.warnings), "see the Warnings sheet"),
