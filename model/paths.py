@@ -309,13 +309,12 @@ class PathModel:
         self.fix({})
 
     def fix(self, fixes: dict[str, float]) -> None:
-        """Branching: the budget's bounds on x, with some projects fixed."""
+        """Branching: the budget's bounds on x, with some projects fixed (always
+        within those bounds: only fractional variables are branched on)."""
         for p, (low, high) in self.bounds.items():
             value = fixes.get(p)
-            if value is not None and low <= value <= high:
+            if value is not None:
                 low = high = value
-            elif value is not None:
-                low, high = 1.0, 0.0  # an empty node: its LP is infeasible
             self.h.changeColBounds(self.x_index[p], low, high)
 
     def x_values(self) -> dict[str, float]:
