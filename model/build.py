@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pyomo.environ as pyo
 
-from .preprocess import Prepared, group_members, segment_projects
+from .preprocess import Prepared, constant_objective, group_members, segment_projects
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,6 @@ def volume_curve(prep: Prepared, k: int) -> Curve:
     scale = prep.potential[k] * prep.instance.weight(flow)
     values = [scale * (c / c0) ** -flow.elasticity for c in costs]
     return Curve(k, tuple(costs), tuple(values))
-
-
-def constant_objective(prep: Prepared) -> float:
-    """Weighted volume of the flows no project can change."""
-    changeable = {fa.flow for fa in prep.variable}
-    total = 0.0
-    for k, flow in enumerate(prep.instance.flows):
-        if k not in changeable:
-            total += (prep.potential[k] * prep.instance.weight(flow)
-                      * (prep.cdn[k] / prep.c0[k]) ** -flow.elasticity)
-    return float(total)
 
 
 def add_project_choices(m: pyo.ConcreteModel, prep: Prepared) -> None:

@@ -24,7 +24,7 @@ from .preprocess import check_feasibility, prepare
 from .reader import InputFileError, read_workbook
 from .report import OutputError, write_atomic, write_problems, write_report
 from .results import Results, RunInfo, collect
-from .solve import Progress
+from .solution import Progress
 from .template import write_template
 from .validate import errors, validate
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from .evaluate import drop_idle, evaluate
 from .preprocess import Prepared, group_members, required_closure, segment_projects
-from .solve import PortfolioSolver, Solution
+from .solution import PortfolioSolver, Solution
 
 log = logging.getLogger(__name__)
 

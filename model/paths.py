@@ -35,12 +35,11 @@ from typing import Callable
 import highspy
 import numpy as np
 
-from .build import constant_objective
 from .evaluate import evaluate
 from .network import route, shortest_paths
-from .preprocess import (Prepared, affordable, group_members, required_closure,
-                         segment_projects)
-from .solve import Solution
+from .preprocess import (Prepared, affordable, constant_objective, group_members,
+                         required_closure, segment_projects)
+from .solution import Solution
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +228,7 @@ class PathModel:
         self.link: dict[tuple[int, str], int] = {}
         self.routes: list[Route] = []
         self._last_x: dict[str, float] = {}
+        self.converged = False
         self._seen: set[tuple[int, frozenset[str], float]] = set()
         h.changeObjectiveOffset(constant_objective(prep))
         self.stats = PathStats()
@@ -349,6 +349,7 @@ class PathModel:
         LP value once no route improves)."""
         self._set_integer(False)
         bound = math.inf
+        self.converged = False
         while True:
             self.h.run()
             status = self.h.getModelStatus()
@@ -379,7 +380,10 @@ class PathModel:
             self.stats.lp_iterations += 1
             self.log(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"
                      f" {bound:,.4f}, {added} routes added ({len(self.routes)} in all)")
-            if not added or time.perf_counter() > deadline:
+            if not added:
+                self.converged = True
+                return bound
+            if time.perf_counter() > deadline:
                 return bound
 
     def lp_bound(self, *, deadline: float) -> float:
@@ -516,8 +520,8 @@ def solve_paths(pm: PathModel, *, time_limit: float, mip_gap: float,
         best, best_value = rounded, pm.exact(rounded)
     for _ in range(3):  # MIP over the routes; add the exact routes of what it picks
         left = deadline - time.perf_counter()
-        status, chosen, _, _ = pm.solve_mip(time_limit=max(0.5, 0.5 * left), mip_gap=mip_gap,
-                                            start=best)
+        status, chosen, _, _ = pm.solve_mip(time_limit=max(0.5, 0.5 * left),
+                                            mip_gap=mip_gap / 10, start=best)
         if status == "infeasible":
             return PathResult("infeasible", frozenset(), None, None, stats)
         if status == "failed":
@@ -580,6 +584,9 @@ def _branch(pm: PathModel, root_bound: float, root_x: dict[str, float],
         except Infeasible:
             continue
         b = min(b, -negb)
+        if not pm.converged:  # out of time: the node stays open with what is known
+            heapq.heappush(heap, (-b, next(tick), fixes))
+            break
         x = pm.x_values()
         rounded = frozenset(p for p, v in x.items() if v > 0.5)
         kids = children(x, fixes, b)

@@ -10,9 +10,15 @@ from .decision import Ranking, benefit_cost_ranking, best_of, target_gap
 from .instance import Instance
 from .paths import PathSolver
 from .preprocess import Prepared, check_feasibility, prepare
-from .solve import ArcSolver, PortfolioSolver, Solution
+from .solution import PortfolioSolver, Solution
 
-SOLVERS: dict[str, type] = {"paths": PathSolver, "arc": ArcSolver}
+
+def solver_class(formulation: str) -> type:
+    """The solver of a formulation; Pyomo is imported only for the arc one."""
+    if formulation == "arc":
+        from .solve import ArcSolver
+        return ArcSolver
+    return PathSolver
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def optimise(instance: Instance, budget: float | None = None, *,
         return Outcome(prep, budget, Solution("infeasible", frozenset(),
                                               message="; ".join(reasons)), frozenset(),
                        {"build": time.perf_counter() - t})
-    solver = SOLVERS[formulation](prep, budget, on_log_line=on_log_line)
+    solver = solver_class(formulation)(prep, budget, on_log_line=on_log_line)
     timings = {"build": time.perf_counter() - t}
     params = instance.parameters
     t = time.perf_counter()

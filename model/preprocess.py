@@ -158,3 +158,14 @@ def check_feasibility(prep: Prepared, budget: float) -> list[str]:
             reasons.append(f"must_do projects (or what they require) {' and '.join(clash)} are"
                            f" alternatives ({where}): at most one of them can be selected")
     return reasons
+
+
+def constant_objective(prep: Prepared) -> float:
+    """Weighted volume of the flows no project can change."""
+    changeable = {fa.flow for fa in prep.variable}
+    total = 0.0
+    for k, flow in enumerate(prep.instance.flows):
+        if k not in changeable:
+            total += (prep.potential[k] * prep.instance.weight(flow)
+                      * (prep.cdn[k] / prep.c0[k]) ** -flow.elasticity)
+    return float(total)

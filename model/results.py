@@ -15,7 +15,7 @@ from .evaluate import Evaluation, evaluate, today
 from .instance import Problem
 from .pipeline import Outcome
 from .preprocess import Prepared, segment_projects
-from .solve import Solution
+from .solution import Solution
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
         ("gain_gap", r.gain_gap, "(objective_bound - optimised) / (optimised - do-nothing):"
                                  " share of the achievable gain that may still be missing"),
         ("build_s", r.info.timings.get("build", 0.0), "s: preprocessing and model build"),
-        ("solve_s", r.info.timings.get("solve", 0.0), "s: HiGHS"),
+        ("solve_s", r.info.timings.get("solve", 0.0), "s: the solver"),
         ("total_s", r.info.timings.get("total", 0.0), "s: whole run up to the report"),
         ("input_file", r.info.input_file, ""),
         ("input_sha256", r.info.input_sha256, ""),

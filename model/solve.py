@@ -1,4 +1,5 @@
-"""Stage 5: solve with HiGHS through Pyomo's ``highs`` interface.
+"""Stage 5 (arc formulation): solve the Pyomo model with HiGHS through
+Pyomo's ``highs`` interface.
 
 The status is a value the caller branches on; no solver exception leaves
 this module. On a time limit the incumbent is kept and the gap reported.
@@ -7,10 +8,8 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Protocol, TextIO
+from typing import Any, Callable, TextIO
 
 import numpy as np
 import pyomo.environ as pyo
@@ -19,35 +18,11 @@ from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from .build import build_model
+from .evaluate import evaluate
 from .preprocess import Prepared, affordable
+from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
-
-Status = Literal["optimal", "time_limit", "infeasible", "failed"]
-
-
-@dataclass(frozen=True)
-class Solution:
-    status: Status
-    selected: frozenset[str]  # candidate and must_do projects chosen
-    objective: float | None = None  # the solver's (linearised) objective
-    bound: float | None = None  # proven upper bound on that objective
-    solve_s: float = 0.0
-    message: str = ""
-    nodes: int | None = None
-    log: str = field(default="", repr=False)
-
-    @property
-    def mip_gap(self) -> float | None:
-        """Relative gap on the whole objective, constant included."""
-        if self.objective is None or self.bound is None:
-            return None
-        return max(0.0, self.bound - self.objective) / max(abs(self.objective), 1e-12)
-
-    @property
-    def has_portfolio(self) -> bool:
-        return self.status in ("optimal", "time_limit")
-
 
 class _LineTap(io.TextIOBase):
     """A text stream that hands each complete solver log line to a callback."""
@@ -62,48 +37,6 @@ class _LineTap(io.TextIOBase):
         for line in lines:
             self._on_line(line)
         return len(text)
-
-
-_MIP_ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)"
-                      r".*\s([\d.]+)s\s*$")
-
-
-class Progress:
-    """Turns HiGHS' branch-and-bound log rows into a short progress line
-    (elapsed, incumbent, bound, gap) at most every ``every`` seconds."""
-
-    def __init__(self, say: Callable[[str], None], unit: str, every: float = 5.0):
-        self._say, self._unit, self._every = say, unit, every
-        self._next = every
-
-    def __call__(self, line: str) -> None:
-        if line.startswith("progress: "):  # the route solver's own progress lines
-            self._say("  " + line[len("progress: "):])
-            return
-        row = _MIP_ROW.match(line)
-        if row is None:
-            return
-        bound, best, gap, seconds = row.groups()
-        if float(seconds) < self._next:
-            return
-        self._next = float(seconds) + self._every
-        best_text = "none yet" if "inf" in best else f"{float(best):,.1f} {self._unit}"
-        bound_text = "not yet" if "inf" in bound else f"{float(bound):,.1f}"
-        self._say(f"  {float(seconds):6.0f} s: best portfolio {best_text}, bound {bound_text},"
-                  f" gap {gap}")
-
-
-class PortfolioSolver(Protocol):
-    """What the pipeline, the sweep and the alternatives need of a solver."""
-
-    name: str
-
-    def set_budget(self, budget: float) -> None: ...
-
-    def exclude(self, portfolio: frozenset[str]) -> bool: ...
-
-    def solve(self, *, time_limit: float, mip_gap: float,
-              warm_start: frozenset[str] | None = None) -> Solution: ...
 
 
 class ArcSolver:
@@ -190,10 +123,12 @@ class ArcSolver:
                         nodes, res.solver_log or "")
 
     def _solve_from(self, portfolio: frozenset[str], options: dict) -> Any:
-        """Solve with the portfolio's x values as a partial start (HiGHS completes
-        the routing). Pyomo's solve() re-applies model updates through calls that
-        make HiGHS drop a stored start, so apply them first, set the start, then
-        run: this uses the interface's internals (pyomo is pinned to 6.10)."""
+        """Solve from the portfolio as a complete start (its exact routes and
+        curve positions; x alone when a route cannot be expressed, which HiGHS
+        then completes outside its time limit). Pyomo's solve() re-applies model
+        updates through calls that make HiGHS drop a stored start, so apply
+        them first, set the start, then run: this uses the interface's
+        internals (pyomo is pinned to 6.10)."""
         m, highs = self.model, self._highs
         config = highs.config(value=options, preserve_implicit=True)
         config.timer = HierarchicalTimer()
@@ -204,13 +139,57 @@ class ArcSolver:
             else:
                 highs.update()
             columns = highs._pyomo_var_to_solver_var_map
-            free = [p for p in m.P if not m.x[p].fixed]
-            index = np.array([columns[id(m.x[p])] for p in free], dtype=np.int32)
-            values = np.array([1.0 if p in portfolio else 0.0 for p in free])
-            highs._solver_model.setSolution(len(free), index, values)
+            start = self._complete_start(portfolio) or {
+                id(m.x[p]): 1.0 if p in portfolio else 0.0 for p in m.P if not m.x[p].fixed}
+            pairs = [(columns[key], value) for key, value in start.items() if key in columns]
+            index = np.array([c for c, _ in pairs], dtype=np.int32)
+            values = np.array([value for _, value in pairs])
+            highs._solver_model.setSolution(len(pairs), index, values)
             return highs._solve()
         finally:
             highs._active_config = highs.config
+
+    def _complete_start(self, portfolio: frozenset[str]) -> dict[int, float] | None:
+        """Every variable's value for a portfolio, keyed by id(var): x, each
+        flow's exact route on the kept arc states, the alternative share, the
+        curve's fill. None when a route uses an arc state the model pruned."""
+        m, prep = self.model, self.prep
+        ev = evaluate(prep, portfolio)
+        applied = portfolio | prep.committed
+        arcs: dict[tuple[int, int, int, int], list[tuple[float, int]]] = {}
+        for j, (k, tail, head, state) in enumerate(m.arc_list):
+            if state.project is None or state.project in applied:
+                arcs.setdefault((k, tail, head, state.segment), []).append((state.gc, j))
+        values = {id(v): 0.0 for v in m.component_data_objects(pyo.Var) if not v.fixed}
+        for p in m.P:
+            if not m.x[p].fixed:
+                values[id(m.x[p])] = 1.0 if p in portfolio else 0.0
+        for k, curve in m.curves.items():
+            flow = prep.instance.flows[k]
+            node = prep.network.index[flow.origin]
+            states = ev.route(prep, k)
+            for state in states:
+                a, b = prep.network.ends[state.segment]
+                head = b if node == a else a
+                kept = arcs.get((k, node, head, state.segment))
+                if not kept:
+                    return None
+                values[id(m.u[min(kept)[1]])] = 1.0
+                node = head
+            if k in m.K_alt:
+                values[id(m.w[k])] = 0.0 if states else 1.0
+            elif not states:
+                return None
+            drop = curve.costs[0] - float(ev.costs[k])
+            for i in range(len(curve.costs) - 1):
+                piece = curve.costs[i] - curve.costs[i + 1]
+                fill = min(1.0, max(0.0, drop / piece))
+                values[id(m.delta[k, i])] = fill
+                drop -= fill * piece
+                if i > 0:
+                    values[id(m.z[k, i])] = (1.0 if values[id(m.delta[k, i - 1])] >= 1.0 - 1e-12
+                                               else 0.0)
+        return values
 
     def _trivial(self) -> Solution:
         """No project can change any flow's cost: the objective is a constant
