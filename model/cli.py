@@ -39,6 +39,8 @@ EPILOG = """\
 examples:
   python run.py --budget 2000
   python run.py --input my.xlsx --budget 1500 --output outputs/my_run.xlsx
+  python run.py --budget 2000 --sweep 0:6000:500    # + Frontier sheet and chart
+  python run.py --budget 2000 --alternatives 5      # + the 5 next-best portfolios
   python run.py --input my.xlsx --validate-only     # check the workbook, no solve
   python run.py --make-template my_network.xlsx     # an empty input workbook
 
@@ -72,11 +74,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--time-limit", type=_positive, metavar="SECONDS",
                     help="solver time limit (default: time_limit_s on Parameters, else 300)")
     ap.add_argument("--gap", type=_gap, metavar="FRACTION",
-                    help="relative optimality gap (default: mip_gap on Parameters, else 0.001)")
+                    help="relative optimality gap on the whole objective (default: mip_gap on"
+                         " Parameters, else 0.001); the solver also closes the gap to gain_gap"
+                         " (Parameters, default 0.005) of the achievable gain")
     ap.add_argument("--sweep", type=_sweep, metavar="START:STOP:STEP",
                     help="also solve every budget from START to STOP (inclusive) in steps of"
                          " STEP, USD million: adds the Frontier sheet and chart")
-    ap.add_argument("--alternatives", type=int, default=0, metavar="K",
+    ap.add_argument("--alternatives", type=_count, default=0, metavar="K",
                     help="also find the K next-best portfolios (Alternatives sheet)")
     ap.add_argument("--validate-only", action="store_true",
                     help="check the input workbook (and that a portfolio can exist) without"
@@ -113,6 +117,16 @@ def _gap(text: str) -> float:
     v = _number(text)
     if not 0 <= v < 1:
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
+    return v
+
+
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text}")
     return v
 
 
