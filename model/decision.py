@@ -9,7 +9,7 @@ from typing import Callable
 
 from .evaluate import drop_idle, evaluate
 from .preprocess import Prepared, group_members, required_closure, segment_projects
-from .solution import PortfolioSolver, Solution
+from .solution import PortfolioSolver, Solution, gain_gap
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def sweep(prep: Prepared, solver: PortfolioSolver, budgets: list[float],
                            warm_start=start)
         chosen = best_of(prep, sol, rank)
         ev = evaluate(prep, chosen)
-        gap = _gain_gap(sol, ev.objective, nothing) if sol.has_portfolio else None
+        gap = gain_gap(sol.bound, ev.objective, nothing) if sol.has_portfolio else None
         points.append(FrontierPoint(
             b, sol.status, chosen, sum(inst.project(p).capex_musd for p in chosen),
             ev.volume_kt if sol.has_portfolio else float("nan"), ev.objective,
@@ -258,14 +258,6 @@ def sweep(prep: Prepared, solver: PortfolioSolver, budgets: list[float],
         if sol.has_portfolio:
             previous = chosen
     return points
-
-
-def _gain_gap(sol: Solution, exact: float, nothing: float) -> float | None:
-    if sol.bound is None:
-        return None
-    gain = exact - nothing
-    missing = max(0.0, sol.bound - exact)
-    return missing / gain if gain > 1e-12 else (0.0 if missing <= 1e-9 else float("inf"))
 
 
 def frontier_notes(points: list[FrontierPoint]) -> list[str]:

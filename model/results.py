@@ -5,7 +5,6 @@ solver's linearised objective appears only as the bound and the gap.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ from .evaluate import Evaluation, evaluate, today
 from .instance import Problem
 from .pipeline import Outcome
 from .preprocess import Prepared, segment_projects
-from .solution import Solution
+from .solution import Solution, gain_gap
 
 
 @dataclass(frozen=True)
@@ -63,14 +62,8 @@ class Results:
     def gain_gap(self) -> float | None:
         """Share of the achievable gain (in the objective's unit) the proven
         bound still allows beyond the returned portfolio."""
-        bound = self.solution.bound
-        if bound is None:
-            return None
-        gain = self.optimised.objective - self.do_nothing.objective
-        missing = max(0.0, bound - self.optimised.objective)
-        if gain <= 1e-12:
-            return 0.0 if missing <= 1e-9 * max(1.0, abs(bound)) else math.inf
-        return missing / gain
+        return gain_gap(self.solution.bound, self.optimised.objective,
+                        self.do_nothing.objective)
 
     @property
     def ranking_advantage_kt(self) -> float | None:
@@ -109,13 +102,15 @@ def route_text(prep: Prepared, ev: Evaluation, k: int) -> str:
 
 def route_corridors(prep: Prepared, ev: Evaluation, k: int) -> str:
     """The corridor labels a route passes, in order, without repeats."""
+    states = ev.route(prep, k)
+    if not states:
+        return "outside the network"
     labels: list[str] = []
-    for s in ev.route(prep, k):
+    for s in states:
         label = prep.instance.segments[s.segment].corridor
         if label and (not labels or labels[-1] != label):
             labels.append(label)
-    return " > ".join(labels) if labels else (
-        "outside the network" if not ev.route(prep, k) else "")
+    return " > ".join(labels)
 
 
 def segment_volumes(prep: Prepared, ev: Evaluation) -> list[float]:

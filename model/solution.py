@@ -33,6 +33,18 @@ class Solution:
         return self.status in ("optimal", "time_limit")
 
 
+def gain_gap(bound: float | None, exact: float, nothing: float) -> float | None:
+    """Share of the achievable gain (exact - nothing) that the proven bound
+    still allows beyond a portfolio's exact value (spec §6)."""
+    if bound is None:
+        return None
+    gain = exact - nothing
+    missing = max(0.0, bound - exact)
+    if gain <= 1e-12:
+        return 0.0 if missing <= 1e-9 * max(1.0, abs(bound)) else float("inf")
+    return missing / gain
+
+
 class PortfolioSolver(Protocol):
     """What the pipeline, the sweep and the alternatives need of a solver."""
 
