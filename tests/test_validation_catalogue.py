@@ -247,6 +247,10 @@ ERRORS = {
                      ["one of city, port, border, hub, terminal"]),
     "unknown objective": (row("Parameters", 10, parameter="objective", value="money"),
                           "Parameters", 10, "value", ["objective", "one of volume, value"]),
+    "unknown formulation": (row("Parameters", 10, parameter="formulation", value="graph"),
+                            "Parameters", 10, "value", ["formulation", "one of paths, arc"]),
+    "gain_gap out of range": (row("Parameters", 10, parameter="gain_gap", value=1.5),
+                              "Parameters", 10, "value", ["gain_gap", "out of range"]),
     # duplicates
     "duplicate node id": (row("Nodes", 6, node_id="A"), "Nodes", 6, "node_id",
                           ["duplicate", "'A' already on row 2"]),
