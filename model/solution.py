@@ -4,7 +4,7 @@ formulation does not import it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal, Protocol
 
 Status = Literal["optimal", "time_limit", "infeasible", "failed"]
@@ -19,7 +19,6 @@ class Solution:
     solve_s: float = 0.0
     message: str = ""
     nodes: int | None = None
-    log: str = field(default="", repr=False)
 
     @property
     def mip_gap(self) -> float | None:

@@ -99,18 +99,17 @@ class ArcSolver:
         if term in (TerminationCondition.provenInfeasible,
                     TerminationCondition.infeasibleOrUnbounded):
             return Solution("infeasible", frozenset(), solve_s=elapsed, nodes=nodes,
-                            message="no portfolio satisfies the budget and project rules",
-                            log=res.solver_log or "")
+                            message="no portfolio satisfies the budget and project rules")
         if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
             if term == TerminationCondition.maxTimeLimit and warm_start is not None:
                 return Solution("time_limit", warm_start, None, res.objective_bound, elapsed,
                                 "the time limit was reached before the solver improved on"
-                                " its starting portfolio", nodes, res.solver_log or "")
+                                " its starting portfolio", nodes)
             reason = ("the time limit was reached before any portfolio was found"
                       if term == TerminationCondition.maxTimeLimit
                       else f"the solver stopped without a portfolio ({term.name})")
             return Solution("failed", frozenset(), solve_s=elapsed, nodes=nodes,
-                            message=reason, log=res.solver_log or "")
+                            message=reason)
         res.solution_loader.load_vars()
         selected = frozenset(p for p in m.P if pyo.value(m.x[p]) > 0.5)
         status: Status = ("optimal" if term == TerminationCondition.convergenceCriteriaSatisfied
@@ -120,7 +119,7 @@ class ArcSolver:
                         bound if bound is not None else res.incumbent_objective,
                         elapsed, "" if status == "optimal" else
                         f"stopped at the time limit ({term.name}); best portfolio found kept",
-                        nodes, res.solver_log or "")
+                        nodes)
 
     def _solve_from(self, portfolio: frozenset[str], options: dict) -> Any:
         """Solve from the portfolio as a complete start (its exact routes and
