@@ -62,7 +62,7 @@ def build(prep: Prepared, budget: float) -> Direct:
             arc_flow.append(fa.flow)
             arc_tail.append(tail)
             arc_head.append(head)
-            arc_gc.append(state.gc)
+            arc_gc.append(state.gc(prep.instance.value_of_time(flows[fa.flow])))
             arc_proj.append(x_col.get(state.project, -1) if state.project is not None else -1)
     arc_flow_a = np.array(arc_flow, dtype=np.int64)
     n_u = len(arc_flow)

@@ -452,7 +452,7 @@ def generate(nodes: int, projects: int, flows: int, seed: int,
                   round(rng.uniform(200.0, 3000.0)))
              for k, (i, j) in enumerate(chosen)]
     base = Instance(params, tuple(b.nodes), tuple(b.segments), (), (), tuple(draft))
-    today, _ = flow_costs(build_network(base), base.flows, frozenset())
+    today, _ = flow_costs(build_network(base), base.flows, base.values_of_time, frozenset())
     final = []
     for f, c in zip(draft, today):
         if not math.isfinite(c):
@@ -487,7 +487,7 @@ def check(inst: Instance) -> None:
         assert all(q in ids and q != p.project_id for q in p.requires), p
     builders = {e.segment_id for e in inst.effects}
     assert all(s.segment_id in builders for s in inst.segments if s.status == "planned")
-    costs, _ = flow_costs(build_network(inst), inst.flows, frozenset())
+    costs, _ = flow_costs(build_network(inst), inst.flows, inst.values_of_time, frozenset())
     assert np.all(np.isfinite(costs)) and np.all(costs > 0), "a flow has no route today"
 
 

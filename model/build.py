@@ -155,8 +155,9 @@ def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
         else:
             m.conservation.add(net_out == 0)
     cost_terms: dict[int, list] = {fa.flow: [] for fa in prep.variable}
+    vots = prep.instance.values_of_time
     for j, (k, _, _, state) in enumerate(arcs):
-        cost_terms[k].append(state.gc * m.u[j])
+        cost_terms[k].append(state.gc(vots[k]) * m.u[j])
     route_cost = {k: sum(terms) + (flows[k].alt_cost * m.w[k] if k in m.K_alt else 0)
                   for k, terms in cost_terms.items()}
     m.route_cost = pyo.Expression(list(route_cost), initialize=route_cost)

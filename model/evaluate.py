@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Paths, State, flow_costs, route
+from .network import Paths, State, flow_costs, network_cost, route
 from .preprocess import Prepared, required_closure
 
 
@@ -19,7 +19,7 @@ class Evaluation:
     costs: np.ndarray  # SP_k(x)
     volumes: np.ndarray  # V_k(x), kt/yr
     objective: float  # sum of weighted volumes (kt/yr, or USD million/yr for value)
-    paths: Paths
+    paths: dict[float, Paths]  # shortest paths per value of time
 
     @property
     def volume_kt(self) -> float:
@@ -29,11 +29,10 @@ class Evaluation:
         """States of flow k's route; empty when it takes its alternative."""
         flow = prep.instance.flows[k]
         net = prep.network
-        o, d = net.index[flow.origin], net.index[flow.destination]
-        network_cost = self.paths.cost[self.paths.origins.index(o), d]
-        if flow.alt_cost is not None and flow.alt_cost < network_cost:
+        vot = prep.instance.value_of_time(flow)
+        if flow.alt_cost is not None and flow.alt_cost < network_cost(self.paths, net, flow, vot):
             return []
-        return route(self.paths, o, d)
+        return route(self.paths[vot], net.index[flow.origin], net.index[flow.destination])
 
 
 def volumes(prep: Prepared, costs: np.ndarray) -> np.ndarray:
@@ -49,14 +48,16 @@ def weights(prep: Prepared) -> np.ndarray:
 def evaluate(prep: Prepared, selected: frozenset[str] | set[str]) -> Evaluation:
     """Exact volumes with the selected projects and the committed ones applied."""
     applied = frozenset(selected) | prep.committed
-    costs, paths = flow_costs(prep.network, prep.instance.flows, applied)
+    costs, paths = flow_costs(prep.network, prep.instance.flows, prep.instance.values_of_time,
+                              applied)
     vols = volumes(prep, costs)
     return Evaluation(applied, costs, vols, float(vols @ weights(prep)), paths)
 
 
 def today(prep: Prepared) -> Evaluation:
     """Today's network: no projects at all, not even committed ones."""
-    costs, paths = flow_costs(prep.network, prep.instance.flows, frozenset())
+    costs, paths = flow_costs(prep.network, prep.instance.flows, prep.instance.values_of_time,
+                              frozenset())
     vols = volumes(prep, costs)
     return Evaluation(frozenset(), costs, vols, float(vols @ weights(prep)), paths)
 

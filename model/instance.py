@@ -58,12 +58,15 @@ class Attributes:
     fixed_cost_usd_per_t: float
 
     def generalized_cost(self, value_of_time: float) -> float:
-        """USD per tonne (spec §3); running time is 0 on a zero-length segment."""
-        running_h = self.length_km / self.speed_kmh if self.length_km > 0 else 0.0
-        return (self.length_km * self.cost_usd_per_tkm + self.fixed_cost_usd_per_t
-                + value_of_time * (running_h + self.fixed_time_h))
+        """USD per tonne (spec §3)."""
+        return self.money() + value_of_time * self.hours()
+
+    def money(self) -> float:
+        """Running cost and fees, USD per tonne."""
+        return self.length_km * self.cost_usd_per_tkm + self.fixed_cost_usd_per_t
 
     def hours(self) -> float:
+        """Running and dwell time; running time is 0 on a zero-length segment."""
         running_h = self.length_km / self.speed_kmh if self.length_km > 0 else 0.0
         return running_h + self.fixed_time_h
 
@@ -120,6 +123,7 @@ class Flow:
     elasticity: float
     alt_cost: float | None
     value_usd_per_t: float | None
+    value_of_time: float | None = None  # USD per tonne-hour; None: the Parameters value
 
     @property
     def label(self) -> str:
@@ -153,6 +157,15 @@ class Instance:
         """P_k: base volume grown to the horizon year (spec §4)."""
         years = self.parameters.horizon_year - self.parameters.base_year
         return flow.base_volume_kt * (1.0 + flow.growth_pct / 100.0) ** years
+
+    def value_of_time(self, flow: Flow) -> float:
+        """The flow's own value of time, else the Parameters one (spec §3)."""
+        return self.parameters.value_of_time if flow.value_of_time is None else flow.value_of_time
+
+    @property
+    def values_of_time(self) -> tuple[float, ...]:
+        """Each flow's value of time, in flow order."""
+        return tuple(self.value_of_time(f) for f in self.flows)
 
     def weight(self, flow: Flow) -> float:
         """Objective weight: 1 for volume; USD million per kt for value."""

@@ -36,7 +36,7 @@ import highspy
 import numpy as np
 
 from .evaluate import evaluate
-from .network import route, shortest_paths
+from .network import origins_by_time_value, paths_by_time_value, route
 from .preprocess import (Prepared, affordable, constant_objective, group_members,
                          required_closure, segment_projects)
 from .solution import Solution
@@ -82,13 +82,15 @@ def _flow_data(prep: Prepared) -> list[_FlowData]:
     out_data = []
     for fa in prep.variable:
         f = inst.flows[fa.flow]
+        vot = inst.value_of_time(f)
         names = tuple(sorted({s.project for _, _, s in fa.arcs if s.project in decision}))
         bit = {p: 1 << i for i, p in enumerate(names)}
         out: dict[int, list[tuple[int, float, int]]] = {}
         back: dict[int, list[tuple[int, float]]] = {}
         for tail, head, state in fa.arcs:
-            out.setdefault(tail, []).append((head, state.gc, bit.get(state.project, 0)))
-            back.setdefault(head, []).append((tail, state.gc))
+            gc = state.gc(vot)
+            out.setdefault(tail, []).append((head, gc, bit.get(state.project, 0)))
+            back.setdefault(head, []).append((tail, gc))
         dist = {fa.destination: 0.0}
         heap = [(0.0, fa.destination)]
         while heap:
@@ -278,16 +280,20 @@ class PathModel:
     def _routes_of(self, portfolio: frozenset[str]) -> None:
         """Add each changeable flow's best route under a portfolio."""
         prep = self.prep
+        inst = prep.instance
         applied = portfolio | prep.committed
-        origins = sorted({fd.origin for fd in self.flows})
-        paths = shortest_paths(prep.network, applied, origins)
+        flows = [inst.flows[fd.k] for fd in self.flows]
+        vots = [inst.value_of_time(f) for f in flows]
+        paths = paths_by_time_value(prep.network, applied,
+                                    origins_by_time_value(prep.network, flows, vots))
         decision = set(prep.decision)
-        for fd in self.flows:
-            c = paths.cost[paths.origins.index(fd.origin), fd.destination]
+        for fd, vot in zip(self.flows, vots):
+            p = paths[vot]
+            c = p.cost[p.origins.index(fd.origin), fd.destination]
             if fd.alt is not None and fd.alt <= c:
                 self.add_route(fd.k, fd.alt, frozenset())
                 continue
-            states = route(paths, fd.origin, fd.destination)
+            states = route(p, fd.origin, fd.destination)
             used = frozenset(s.project for s in states if s.project in decision)
             self.add_route(fd.k, float(c), used)
 

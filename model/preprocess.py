@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .instance import Instance
-from .network import FlowArcs, Network, build_network, flow_costs, prune_arcs, shortest_paths
+from .network import FlowArcs, Network, build_network, flow_costs, paths_by_time_value, prune_arcs
 
 
 @dataclass(frozen=True)
@@ -107,19 +107,21 @@ def prepare(instance: Instance) -> Prepared:
     blocked = blocked_projects(instance)
     decision = tuple(p.project_id for p in instance.projects
                      if p.decision in ("candidate", "must_do") and p.project_id not in blocked)
-    flows = instance.flows
-    c0, _ = flow_costs(network, flows, frozenset())
-    cdn, _ = flow_costs(network, flows, committed)
+    flows, vots = instance.flows, instance.values_of_time
+    c0, _ = flow_costs(network, flows, vots, frozenset())
+    cdn, _ = flow_costs(network, flows, vots, committed)
     everything = committed | frozenset(decision)
-    cmin, _ = flow_costs(network, flows, everything)
+    cmin, _ = flow_costs(network, flows, vots, everything)
     potential = np.array([instance.potential(f) for f in flows])
 
     changeable = [k for k in range(len(flows)) if cmin[k] < cdn[k] * (1.0 - 1e-12)]
-    ends = sorted({network.index[flows[k].origin] for k in changeable}
-                  | {network.index[flows[k].destination] for k in changeable})
-    lower = shortest_paths(network, everything, ends)
-    variable = tuple(prune_arcs(network, k, flows[k], lower, float(cdn[k]), committed,
-                                frozenset(decision)) for k in changeable)
+    ends: dict[float, set[int]] = {}
+    for k in changeable:
+        ends.setdefault(vots[k], set()).update(
+            (network.index[flows[k].origin], network.index[flows[k].destination]))
+    lower = paths_by_time_value(network, everything, ends)
+    variable = tuple(prune_arcs(network, k, flows[k], vots[k], lower[vots[k]], float(cdn[k]),
+                                committed, frozenset(decision)) for k in changeable)
     return Prepared(instance, network, committed, decision, blocked, c0, cdn, cmin,
                     potential, variable)
 

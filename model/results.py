@@ -308,9 +308,10 @@ def alternative_rows(r: Results) -> list[dict[str, Any]]:
 def main_corridor(prep: Prepared, ev: Evaluation, k: int) -> str:
     """The corridor label carrying the largest share of a route's generalized cost."""
     share: dict[str, float] = {}
+    vot = prep.instance.value_of_time(prep.instance.flows[k])
     for s in ev.route(prep, k):
         label = prep.instance.segments[s.segment].corridor or "(unlabelled)"
-        share[label] = share.get(label, 0.0) + s.gc
+        share[label] = share.get(label, 0.0) + s.gc(vot)
     return max(share, key=share.__getitem__) if share else "outside the network"
 
 

@@ -222,6 +222,8 @@ SHEETS: tuple[Sheet, ...] = (
                minimum=0, min_exclusive=True),
         Column("value_usd_per_t", "number", "USD per tonne", "Value of the goods",
                minimum=0),
+        Column("value_of_time_usd_per_t_h", "number", "USD per tonne-hour",
+               "This flow's value of time (blank = the Parameters value)", minimum=0),
     ), key=("origin", "destination", "commodity")),
 )
 

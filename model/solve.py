@@ -156,9 +156,11 @@ class ArcSolver:
         ev = evaluate(prep, portfolio)
         applied = portfolio | prep.committed
         arcs: dict[tuple[int, int, int, int], list[tuple[float, int]]] = {}
+        vots = prep.instance.values_of_time
         for j, (k, tail, head, state) in enumerate(m.arc_list):
             if state.project is None or state.project in applied:
-                arcs.setdefault((k, tail, head, state.segment), []).append((state.gc, j))
+                arcs.setdefault((k, tail, head, state.segment), []).append(
+                    (state.gc(vots[k]), j))
         values = {id(v): 0.0 for v in m.component_data_objects(pyo.Var) if not v.fixed}
         for p in m.P:
             if not m.x[p].fixed:

@@ -337,17 +337,51 @@ def _segment_attributes(rec: Record) -> Attributes | None:
     return _attributes(rec.values)
 
 
-def check_positive_cost(sheet: str, row: int, attrs: Attributes, vot: float) -> list[Problem]:
-    if attrs.generalized_cost(vot) <= 0:
-        return [_problem(sheet, row, "fixed_cost_usd_per_t", 0,
-                         "the generalized cost is 0; give a length, a fixed time or a fixed"
-                         " cost so that moving a tonne costs something")]
+@dataclass(frozen=True)
+class TimeValue:
+    """A value of time a segment's cost must be judged at, and whose it is."""
+
+    usd_per_t_h: float
+    demand_row: int | None = None  # None: the Parameters value
+
+    def said(self) -> str:
+        """'' for the Parameters value (the usual case), else which flow's."""
+        if self.demand_row is None:
+            return ""
+        return (f" at the value of time {self.usd_per_t_h:g} USD/t-h of the flow on sheet"
+                f" 'Demand', row {self.demand_row}")
+
+
+def time_values(params: dict[str, Any], demand: list[Record]) -> list[TimeValue]:
+    """The values of time at which costs are checked: the Parameters value and
+    the lowest and highest of the flows' own. A generalized cost is linear in
+    the value of time, so if it is positive (or not raised) at the extremes it
+    is at every flow's value."""
+    out = []
+    vot = params.get("value_of_time_usd_per_t_h")
+    if vot is not None:
+        out.append(TimeValue(vot))
+    own = [(r["value_of_time_usd_per_t_h"], r.row) for r in demand
+           if r["value_of_time_usd_per_t_h"] is not None]
+    if own:
+        out += [TimeValue(v, row) for v, row in (min(own), max(own))]
+    return out
+
+
+def check_positive_cost(sheet: str, row: int, attrs: Attributes,
+                        values: list[TimeValue]) -> list[Problem]:
+    for tv in values:
+        if attrs.generalized_cost(tv.usd_per_t_h) <= 0:
+            return [_problem(sheet, row, "fixed_cost_usd_per_t", 0,
+                             f"the generalized cost is 0{tv.said()}; give a length, a fixed"
+                             " time or a fixed cost so that moving a tonne costs something")]
     return []
 
 
 def check_effects(effects: list[Record], segments: dict[str, tuple[Record, Attributes | None]],
-                  vot: float | None) -> tuple[list[Effect], list[Problem]]:
-    """Each effect's segment as the project leaves it; none may cost more."""
+                  values: list[TimeValue]) -> tuple[list[Effect], list[Problem]]:
+    """Each effect's segment as the project leaves it; none may cost more, at
+    the Parameters value of time or at any flow's own (spec §3)."""
     problems: list[Problem] = []
     out: list[Effect] = []
     for rec in effects:
@@ -374,19 +408,27 @@ def check_effects(effects: list[Record], segments: dict[str, tuple[Record, Attri
         attrs = _attributes(merged)
         if attrs is None:
             continue
-        if vot is not None:
-            problems += check_positive_cost("ProjectEffects", rec.row, attrs, vot)
-            if base is not None and seg_rec["status"] != "planned":
-                before, after = base.generalized_cost(vot), attrs.generalized_cost(vot)
-                if after > before * (1 + 1e-9):
-                    changed = [a for a in SEGMENT_ATTRIBUTES if rec[a] is not None]
-                    problems.append(_problem(
-                        "ProjectEffects", rec.row, changed[0] if changed else None, None,
-                        f"project {rec['project_id']} makes segment {rec['segment_id']} costlier:"
-                        f" generalized cost {before:.2f} -> {after:.2f} USD/t; a project may"
-                        " only lower it"))
+        problems += check_positive_cost("ProjectEffects", rec.row, attrs, values)
+        if base is not None and seg_rec["status"] != "planned":
+            problems += check_not_costlier(rec, base, attrs, values)
         out.append(Effect(rec["project_id"], rec["segment_id"], attrs))
     return out, problems
+
+
+def check_not_costlier(rec: Record, base: Attributes, attrs: Attributes,
+                       values: list[TimeValue]) -> list[Problem]:
+    """A project may only lower a segment's generalized cost."""
+    for tv in values:
+        before = base.generalized_cost(tv.usd_per_t_h)
+        after = attrs.generalized_cost(tv.usd_per_t_h)
+        if after > before * (1 + 1e-9):
+            changed = [a for a in SEGMENT_ATTRIBUTES if rec[a] is not None]
+            return [_problem(
+                "ProjectEffects", rec.row, changed[0] if changed else None, None,
+                f"project {rec['project_id']} makes segment {rec['segment_id']} costlier"
+                f"{tv.said()}: generalized cost {before:.2f} -> {after:.2f} USD/t; a project"
+                " may only lower it")]
+    return []
 
 
 def check_committed_overlap(effects: list[Effect], decisions: dict[str, str],
@@ -455,7 +497,7 @@ def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
     stub = Instance(instance_parts["parameters"], instance_parts["nodes"],
                     instance_parts["segments"], (), (), tuple(f for _, f in flows))
     network = build_network(stub)
-    costs, _ = flow_costs(network, stub.flows, frozenset())
+    costs, _ = flow_costs(network, stub.flows, stub.values_of_time, frozenset())
     for (row, f), c in zip(flows, costs):
         if not math.isfinite(c) and f.origin != f.destination:
             problems.append(_problem(
@@ -477,7 +519,7 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
 
     params, p_problems = check_parameters(tables["Parameters"])
     problems += p_problems
-    vot = params.get("value_of_time_usd_per_t_h")
+    values = time_values(params, tables["Demand"])
 
     node_ids = {r["node_id"] for r in tables["Nodes"] if r["node_id"] is not None}
     problems += check_references(tables["Segments"], "Segments", "from_node", node_ids, "Nodes")
@@ -507,8 +549,7 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
         if attrs is None or r["from_node"] not in node_ids or r["to_node"] not in node_ids \
                 or r["mode"] is None:
             continue
-        if vot is not None:
-            problems += check_positive_cost("Segments", r.row, attrs, vot)
+        problems += check_positive_cost("Segments", r.row, attrs, values)
         segments.append(Segment(sid, r["from_node"], r["to_node"], r["mode"], attrs,
                                 r["status"] or "open", r["corridor"] or ""))
     project_rows = {}
@@ -523,7 +564,7 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
                                 tuple(q for q in (r["requires"] or ()) if q != pid),
                                 r["country"] or "", r["description"] or ""))
     effect_recs = [r for r in tables["ProjectEffects"] if r["project_id"] in project_ids]
-    effects, e_problems = check_effects(effect_recs, segment_recs, vot)
+    effects, e_problems = check_effects(effect_recs, segment_recs, values)
     problems += e_problems
     seen_effects: set[tuple[str, str]] = set()
     unique_effects = []
@@ -554,7 +595,8 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
     flows = [(r.row, Flow(r["origin"], r["destination"], r["commodity"] or "",
                           r["base_volume_kt"], r["growth_pct"] or 0.0,
                           r["elasticity"] or parameters.default_elasticity,
-                          r["alt_cost_usd_per_t"], r["value_usd_per_t"]))
+                          r["alt_cost_usd_per_t"], r["value_usd_per_t"],
+                          r["value_of_time_usd_per_t_h"]))
              for r in tables["Demand"]]
     problems += check_flows(flows, {"parameters": parameters, "nodes": nodes,
                                     "segments": tuple(segments)}, parameters.objective)

@@ -22,8 +22,9 @@ def proj(pid: str, capex: float, decision: str = "candidate", group: str = "",
 
 
 def flow(o: str, d: str, volume: float, elasticity: float = 1.0, alt: float | None = None,
-         growth: float = 0.0, value: float | None = None) -> Flow:
-    return Flow(o, d, "", volume, growth, elasticity, alt, value)
+         growth: float = 0.0, value: float | None = None, vot: float | None = None,
+         commodity: str = "") -> Flow:
+    return Flow(o, d, commodity, volume, growth, elasticity, alt, value, vot)
 
 
 def instance(segments, projects, effects, flows, *, budget: float = 100.0,

@@ -17,8 +17,14 @@ def gc(a: Attributes, vot: float) -> float:
     return a.length_km * a.cost_usd_per_tkm + a.fixed_cost_usd_per_t + vot * (run + a.fixed_time_h)
 
 
-def sp(inst: Instance, applied: set[str], origin: str, destination: str) -> float:
-    vot = inst.parameters.value_of_time
+def flow_vot(inst: Instance, f: Flow) -> float:
+    """Spec §3: a flow's own value of time, blank meaning the Parameters one."""
+    return inst.parameters.value_of_time if f.value_of_time is None else f.value_of_time
+
+
+def sp(inst: Instance, applied: set[str], origin: str, destination: str,
+       vot: float | None = None) -> float:
+    vot = inst.parameters.value_of_time if vot is None else vot
     adj: dict[str, list[tuple[str, float]]] = {n.node_id: [] for n in inst.nodes}
     for s in inst.segments:
         costs = [gc(s.attributes, vot)] if s.status == "open" else []
@@ -49,8 +55,9 @@ def volume(inst: Instance, selected: set[str], weighted: bool = False) -> float:
     years = inst.parameters.horizon_year - inst.parameters.base_year
     total = 0.0
     for f in inst.flows:
-        c0 = sp(inst, set(), f.origin, f.destination)
-        c = sp(inst, applied, f.origin, f.destination)
+        vot = flow_vot(inst, f)
+        c0 = sp(inst, set(), f.origin, f.destination, vot)
+        c = sp(inst, applied, f.origin, f.destination, vot)
         if f.alt_cost is not None:
             c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
         v = f.base_volume_kt * (1 + f.growth_pct / 100) ** years * (c / c0) ** (-f.elasticity)
@@ -104,10 +111,13 @@ class Generated:
     budget: float
 
 
-def random_instance(seed: int) -> Generated:
+def random_instance(seed: int, *, own_time_values: bool = False) -> Generated:
     """8-12 nodes, 8-10 projects, 5-8 flows, with groups, requires, planned
-    links, committed / must_do / excluded projects and alternative costs."""
+    links, committed / must_do / excluded projects and alternative costs.
+    ``own_time_values`` gives most flows a value of time of their own (0.1 to
+    8 USD/t-h, drawn apart so the instance is otherwise the same)."""
     rng = random.Random(seed)
+    vot_rng = random.Random(seed + 7919)
     n = rng.randint(8, 12)
     names = [f"N{i:02d}" for i in range(n)]
     pos = {v: (rng.uniform(0, 1000), rng.uniform(0, 1000)) for v in names}
@@ -182,10 +192,13 @@ def random_instance(seed: int) -> Generated:
     base = Instance(params, nodes, tuple(segments), projects_t, tuple(effects), ())
     flow_objs = []
     for a, b, vol, g, e, val in flows:
+        own = None
+        if own_time_values and vot_rng.random() < 0.8:
+            own = round(vot_rng.choice([0.1, 0.3, 1.0, 3.0, 8.0]) * vot_rng.uniform(0.8, 1.2), 3)
         alt = None
         if rng.random() < 0.3:
-            alt = round(sp(base, set(), a, b) * rng.uniform(0.7, 1.2), 2)
-        flow_objs.append(Flow(a, b, "", vol, g, e, alt, val))
+            alt = round(sp(base, set(), a, b, own) * rng.uniform(0.7, 1.2), 2)
+        flow_objs.append(Flow(a, b, "", vol, g, e, alt, val, own))
     inst = Instance(params, nodes, tuple(segments), projects_t, tuple(effects), tuple(flow_objs))
     total = sum(p.capex_musd for p in projects_t if p.decision in ("candidate", "must_do"))
     budget = round(total * rng.uniform(0.15, 0.6))

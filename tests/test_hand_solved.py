@@ -164,3 +164,28 @@ def test_growth_and_value_objective(formulation):
                                              objective="value"), 10)
     assert by_value.selected == {"p2"}
     assert ev.objective == pytest.approx(121 * 0.5 + 100 * 2.0)
+
+
+def test_each_flow_weighs_time_at_its_own_value(formulation):
+    # Two roads A-B: slow s (100 km, 25 km/h, 0.05 USD/t-km: money 5, 4 h) and
+    # fast f (100 km, 100 km/h, 0.2: money 20, 1 h). Grain at 1 USD/t-h takes
+    # s (9 < 21); electronics at 10 USD/t-h take f (30 < 45). p1 halves s's
+    # time (50 km/h): grain 7, electronics 25 (now cheaper than f's 30);
+    # p2 makes f cost 0.1 (money 10): grain 11 (keeps s), electronics 20.
+    # P = 100 each, elasticity 1: p1 gains grain 100*9/7 - 100 = 28.57 and
+    # electronics 100*30/25 - 100 = 20 (48.57 in all); p2 gains electronics
+    # 100*30/20 - 100 = 50 only. Budget for one: p2 (50 > 48.57). At one
+    # value of time for all (1 USD/t-h) p1 would win: 28.57 against nothing.
+    segs = [seg("s", "A", "B", road(100, 25, 0.05)), seg("f", "A", "B", road(100, 100, 0.2))]
+    projs = [proj("p1", 10), proj("p2", 10)]
+    effects = [("p1", "s", road(100, 50, 0.05)), ("p2", "f", road(100, 100, 0.1))]
+    flows = [flow("A", "B", 100, commodity="grain"),
+             flow("A", "B", 100, vot=10.0, commodity="electronics")]
+    out, ev = run(formulation, instance(segs, projs, effects, flows), 10)
+    assert out.selected == {"p2"}
+    assert ev.volume_kt == pytest.approx(200 + 50)
+    assert list(ev.costs) == pytest.approx([9.0, 20.0])
+    same = instance(segs, projs, effects, [flow("A", "B", 100, commodity="grain"),
+                                           flow("A", "B", 100, commodity="electronics")])
+    out, _ = run(formulation, same, 10)
+    assert out.selected == {"p1"}

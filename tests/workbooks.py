@@ -20,7 +20,7 @@ HEADERS = {
     "ProjectEffects": ["project_id", "segment_id", "length_km", "speed_kmh", "cost_usd_per_tkm",
                        "fixed_time_h", "fixed_cost_usd_per_t"],
     "Demand": ["origin", "destination", "commodity", "base_volume_kt", "growth_pct",
-               "elasticity", "alt_cost_usd_per_t", "value_usd_per_t"],
+               "elasticity", "alt_cost_usd_per_t", "value_usd_per_t", "value_of_time_usd_per_t_h"],
 }
 
 
@@ -111,5 +111,6 @@ def from_instance(inst, budget: float | None = None) -> dict[str, list[list[Any]
         Demand=[{"origin": f.origin, "destination": f.destination,
                  "commodity": f.commodity or None, "base_volume_kt": f.base_volume_kt,
                  "growth_pct": f.growth_pct, "elasticity": f.elasticity,
-                 "alt_cost_usd_per_t": f.alt_cost, "value_usd_per_t": f.value_usd_per_t}
+                 "alt_cost_usd_per_t": f.alt_cost, "value_usd_per_t": f.value_usd_per_t,
+                 "value_of_time_usd_per_t_h": f.value_of_time}
                 for f in inst.flows])
