@@ -186,9 +186,10 @@ def prune_arcs(network: Network, flow_index: int, flow: Flow, vot: float, lower:
     ``lower`` holds least costs with every selectable project's best effect
     applied (a lower bound for any portfolio) at the flow's value of time
     ``vot``, from origins and destinations alike (segments are undirected).
-    Base and committed states are always usable; a state of a project in ``decision`` only if it is selected, and
-    only worth keeping if cheaper than the segment's always-usable state;
-    states of any other project can never be used.
+    Base and committed states are always usable; a state of a project in
+    ``decision`` only if it is selected, and only worth keeping if cheaper than
+    the segment's always-usable state; states of any other project can never
+    be used.
     """
     o, d = network.index[flow.origin], network.index[flow.destination]
     from_o = lower.cost[lower.origins.index(o)]
