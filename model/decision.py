@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from .appraisal import one_shot
 from .evaluate import drop_idle, evaluate
 from .preprocess import Prepared, group_members, required_closure, segment_projects
 from .solution import PortfolioSolver, Solution, gain_gap
@@ -117,16 +118,16 @@ def best_of(prep: Prepared, solution: Solution, ranking: Ranking) -> frozenset[s
 
 # --- marginal gains and reasons -------------------------------------------------
 
+def without(prep: Prepared, selected: frozenset[str], p: str) -> frozenset[str]:
+    """The portfolio less a project and the selected projects that require it."""
+    return frozenset(q for q in selected if p not in required_closure(prep.instance, q))
+
+
 def marginal_gains(prep: Prepared, selected: frozenset[str]) -> dict[str, float]:
     """Exact volume (kt/yr) lost if a selected project, and the selected ones
     that require it, were dropped."""
-    inst = prep.instance
     full = evaluate(prep, selected).volume_kt
-    out = {}
-    for p in selected:
-        dropped = {q for q in selected if p in required_closure(inst, q)}
-        out[p] = full - evaluate(prep, selected - dropped).volume_kt
-    return out
+    return {p: full - evaluate(prep, without(prep, selected, p)).volume_kt for p in selected}
 
 
 def reasons(prep: Prepared, selected: frozenset[str], budget: float,
@@ -223,6 +224,8 @@ class FrontierPoint:
     gain_gap: float | None
     added: tuple[str, ...]
     dropped: tuple[str, ...]
+    npv_musd: float | None = None  # spec §10, of this budget's portfolio
+    bcr: float | None = None
 
 
 def sweep(prep: Prepared, solver: PortfolioSolver, budgets: list[float],
@@ -248,11 +251,13 @@ def sweep(prep: Prepared, solver: PortfolioSolver, budgets: list[float],
         chosen = best_of(prep, sol, rank)
         ev = evaluate(prep, chosen)
         gap = gain_gap(sol.bound, ev.objective, nothing) if sol.has_portfolio else None
+        money = one_shot(prep, chosen) if sol.has_portfolio else None
         points.append(FrontierPoint(
             b, sol.status, chosen, sum(inst.project(p).capex_musd for p in chosen),
             ev.volume_kt if sol.has_portfolio else float("nan"), ev.objective,
             rank.volume_kt, gap, tuple(sorted(chosen - previous)),
-            tuple(sorted(previous - chosen))))
+            tuple(sorted(previous - chosen)), money.npv_musd if money else None,
+            money.bcr if money else None))
         progress(f"budget {i} of {len(budgets)}: USD {b:,.0f} million -> {sol.status},"
                  f" {len(chosen)} projects, {ev.volume_kt:,.0f} kt")
         if sol.has_portfolio:

@@ -45,6 +45,14 @@ class Parameters:
     pwl_tolerance: float = 0.002
     objective: str = "volume"
     formulation: str = "paths"
+    appraisal_discount_pct: float = 12.0
+    appraisal_end_year: int | None = None  # None: horizon_year + 20
+
+    def appraisal_end(self, first_year: int) -> int:
+        """Last appraisal year: as given, else 20 years after the horizon, and
+        never before the first year of benefits."""
+        end = self.horizon_year + 20 if self.appraisal_end_year is None else self.appraisal_end_year
+        return max(end, first_year)
 
 
 @dataclass(frozen=True)

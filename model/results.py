@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .appraisal import Appraisal, Marginal, marginal, one_shot
 from .decision import (Alternative, FrontierPoint, Ranking, benefit_cost_ranking,
-                       marginal_gains, reasons)
+                       marginal_gains, reasons, without)
 from .evaluate import Evaluation, evaluate, today
 from .instance import Problem
 from .pipeline import Outcome
@@ -45,6 +46,8 @@ class Results:
     reasons: dict[str, str] = field(default_factory=dict)  # not selected -> why
     frontier: tuple[FrontierPoint, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+    appraisal: Appraisal | None = None
+    project_appraisal: dict[str, Marginal] = field(default_factory=dict)  # selected -> share
 
     @property
     def spent(self) -> float:
@@ -75,12 +78,15 @@ def collect(outcome: Outcome, info: RunInfo, warnings: tuple[Problem, ...] = (),
             alternatives: tuple[Alternative, ...] = ()) -> Results:
     """Exact evaluations and decision support for a solved outcome."""
     prep, selected = outcome.prep, outcome.selected
+    whole = one_shot(prep, selected)
+    shares = {p: marginal(whole, one_shot(prep, without(prep, selected, p))) for p in selected}
     return Results(
         prep, outcome.budget, outcome.solution, selected, today(prep),
         evaluate(prep, frozenset()), evaluate(prep, selected), info, warnings,
         outcome.ranking or benefit_cost_ranking(prep, outcome.budget),
         marginal_gains(prep, selected),
-        reasons(prep, selected, outcome.budget, frontier), frontier, alternatives)
+        reasons(prep, selected, outcome.budget, frontier), frontier, alternatives,
+        whole, shares)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
@@ -177,6 +183,8 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
                                                       " mip_gap are both within target"),
         ("pwl_tolerance", inst.parameters.pwl_tolerance, "max relative error of the volume curve"
                                                          " (arc formulation only)"),
+        *appraisal_rows(r),
+        *frontier_summary_rows(r),
         ("horizon_year", inst.parameters.horizon_year, ""),
         ("base_year", inst.parameters.base_year, ""),
         ("warnings", len(r.warnings), "see the Warnings sheet"),
@@ -184,11 +192,36 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     return rows
 
 
+def appraisal_rows(r: Results) -> list[tuple[str, Any, str]]:
+    """Spec §10: what the money buys, on exact volumes, beside the objective."""
+    a = r.appraisal
+    if a is None:
+        return []
+    params = r.prep.instance.parameters
+    years = a.stream.years
+    span = f"{years[0]}-{years[-1]}" if years else "none"
+    return [
+        ("npv_musd", a.npv_musd, f"USD million, {span} discounted at {a.discount_pct:g}% to"
+                                 f" {years[0] if years else params.base_year + 1}: user benefit"
+                                 " (rule of half) less capex (financed and partners')"),
+        ("bcr", a.bcr, "present value of benefits / present value of capex"),
+        ("eirr_pct", a.eirr_pct, "% a year: the discount rate at which NPV = 0 (blank: none)"),
+        ("pv_benefits_musd", a.pv_benefits_musd, "USD million"),
+        ("pv_capex_musd", a.pv_capex_musd, "USD million"),
+        ("benefit_horizon_musd", a.benefit_per_year_musd,
+         f"USD million a year of user benefit from {params.horizon_year} on (held after)"),
+        ("appraisal_discount_pct", a.discount_pct, "% a year (Parameters; blank = 12)"),
+        ("appraisal_years", span, "projects open from base_year + 1 (no construction time in a"
+                                  " one-shot run); after the horizon volumes are held"),
+    ]
+
+
 def project_rows(r: Results) -> list[dict[str, Any]]:
     rows = []
     for p in r.prep.instance.projects:
         selected = p.project_id in r.selected
         gain = r.marginal.get(p.project_id)
+        share = r.project_appraisal.get(p.project_id)
         rows.append({
             "project_id": p.project_id, "name": p.name, "capex_musd": p.capex_musd,
             "decision": p.decision,
@@ -197,6 +230,8 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
             "marginal_gain_kt": gain,
             "gain_per_musd": gain / p.capex_musd if gain is not None and p.capex_musd > 0
             else None,
+            "npv_musd": share.npv_musd if share else None,
+            "bcr": share.bcr if share else None,
             "group": p.group, "requires": ";".join(p.requires), "country": p.country,
             "reason": r.reasons.get(p.project_id, ""),
         })
@@ -280,12 +315,39 @@ def ranking_rows(r: Results) -> list[dict[str, Any]]:
 
 
 def frontier_rows(r: Results) -> list[dict[str, Any]]:
-    return [{"budget_musd": pt.budget, "trade_optimised_kt": pt.volume_kt,
-             "spent_musd": pt.spent, "trade_ranking_kt": pt.ranking_kt,
-             "selected": ";".join(sorted(pt.selected)), "added": ";".join(pt.added),
-             "dropped": ";".join(pt.dropped), "status": pt.status, "gain_gap": pt.gain_gap,
-             "note": (f"larger budget drops {', '.join(pt.dropped)}" if pt.dropped and i else "")}
-            for i, pt in enumerate(r.frontier)]
+    rows = []
+    for i, pt in enumerate(r.frontier):
+        before = r.frontier[i - 1] if i else None
+        extra = (pt.npv_musd - before.npv_musd if before is not None and pt.npv_musd is not None
+                 and before.npv_musd is not None else None)
+        rows.append({
+            "budget_musd": pt.budget, "trade_optimised_kt": pt.volume_kt,
+            "spent_musd": pt.spent, "trade_ranking_kt": pt.ranking_kt,
+            "npv_musd": pt.npv_musd, "bcr": pt.bcr, "npv_added_musd": extra,
+            "selected": ";".join(sorted(pt.selected)), "added": ";".join(pt.added),
+            "dropped": ";".join(pt.dropped), "status": pt.status, "gain_gap": pt.gain_gap,
+            "note": (f"the larger budget drops {', '.join(pt.dropped)}, selected at the previous"
+                     " budget: the optimum is not nested" if pt.dropped and i else "")})
+    return rows
+
+
+def frontier_summary_rows(r: Results) -> list[tuple[str, Any, str]]:
+    """What the sweep says in two lines: where a larger budget drops a project,
+    and the budget whose portfolio has the largest NPV."""
+    if not r.frontier:
+        return []
+    drops = [f"at USD {pt.budget:,.0f} million it drops {', '.join(pt.dropped)}"
+             for pt in r.frontier[1:] if pt.dropped]
+    priced = [pt for pt in r.frontier if pt.npv_musd is not None]
+    best = max(priced, key=lambda pt: (pt.npv_musd, -pt.budget)) if priced else None
+    return [
+        ("sweep_not_nested", "; ".join(drops) if drops else "none",
+         "where a larger budget drops a project selected at the previous one (Frontier)"),
+        ("sweep_best_npv_budget_musd", best.budget if best else None,
+         f"the sweep budget whose optimal portfolio has the largest NPV"
+         f" (USD {best.npv_musd:,.1f} million): beyond it more money buys trade but no longer"
+         " pays at the appraisal discount rate" if best else ""),
+    ]
 
 
 def alternative_rows(r: Results) -> list[dict[str, Any]]:

@@ -133,6 +133,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("objective", "enum", "-",
               "volume (kt/yr) or value (USD million/yr, each flow weighted by value_usd_per_t)",
               False, default="volume", choices=OBJECTIVES),
+    Parameter("appraisal_discount_pct", "number", "% per year",
+              "Discount rate of the economic appraisal (NPV, BCR)", False, default=12.0,
+              minimum=0),
+    Parameter("appraisal_end_year", "integer", "year",
+              "Last year of the economic appraisal (blank = horizon_year + 20); after the"
+              " horizon, volumes stay at the horizon's", False, minimum=1900, maximum=2300),
     Parameter("formulation", "enum", "-",
               "paths (default: route options by column generation, exact volumes) or arc"
               " (the spec's arc flows with a piecewise-linear volume curve)", False,

@@ -219,6 +219,11 @@ def check_parameters(records: list[Record]) -> tuple[dict[str, Any], list[Proble
     if base is not None and horizon is not None and horizon < base:
         problems.append(_problem("Parameters", seen["horizon_year"], "value", horizon,
                                  f"horizon_year must not be before base_year ({base})"))
+    end = values.get("appraisal_end_year")
+    if base is not None and end is not None and end <= base:
+        problems.append(_problem("Parameters", seen["appraisal_end_year"], "value", end,
+                                 f"appraisal_end_year must be after base_year ({base}): benefits"
+                                 " start in base_year + 1"))
     return values, problems
 
 
@@ -591,7 +596,10 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
         time_limit_s=params.get("time_limit_s", PARAMETER_BY_NAME["time_limit_s"].default),
         pwl_tolerance=params.get("pwl_tolerance", PARAMETER_BY_NAME["pwl_tolerance"].default),
         objective=params.get("objective", PARAMETER_BY_NAME["objective"].default),
-        formulation=params.get("formulation", PARAMETER_BY_NAME["formulation"].default))
+        formulation=params.get("formulation", PARAMETER_BY_NAME["formulation"].default),
+        appraisal_discount_pct=params.get(
+            "appraisal_discount_pct", PARAMETER_BY_NAME["appraisal_discount_pct"].default),
+        appraisal_end_year=params.get("appraisal_end_year"))
     flows = [(r.row, Flow(r["origin"], r["destination"], r["commodity"] or "",
                           r["base_volume_kt"], r["growth_pct"] or 0.0,
                           r["elasticity"] or parameters.default_elasticity,

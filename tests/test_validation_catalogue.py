@@ -305,6 +305,9 @@ ERRORS = {
         "ProjectEffects", 2, "speed_kmh",
         ["p1 makes segment s1 costlier at the value of time 20 USD/t-h",
          "sheet 'Demand', row 3", "50.00 -> 55.00"]),
+    "appraisal ends before benefits start": (
+        row("Parameters", 10, parameter="appraisal_end_year", value=2025),
+        "Parameters", 10, "value", ["appraisal_end_year must be after base_year (2025)"]),
     "negative value of time on a flow": (cell("Demand", 2, "value_of_time_usd_per_t_h", -1),
                                          "Demand", 2, "value_of_time_usd_per_t_h",
                                          ["out of range", "expected a number >= 0"]),
