@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .evaluate import Evaluation, evaluate
 from .preprocess import Prepared
@@ -74,8 +73,21 @@ def eirr(stream: Stream) -> float | None:
         if a == 0.0:
             return float(grid[i])
         if a * b < 0.0:
-            return float(brentq(npv, grid[i], grid[i + 1], xtol=1e-12))
+            return _bisect(npv, float(grid[i]), float(grid[i + 1]))
     return None
+
+
+def _bisect(f: Callable[[float], float], low: float, high: float) -> float:
+    """The root of f in [low, high], where f changes sign, to 1e-12."""
+    f_low = f(low)
+    while high - low > 1e-12:
+        mid = (low + high) / 2
+        f_mid = f(mid)
+        if (f_mid < 0) == (f_low < 0):
+            low, f_low = mid, f_mid
+        else:
+            high = mid
+    return (low + high) / 2
 
 
 def appraise(stream: Stream, discount_pct: float) -> Appraisal:

@@ -2,9 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+
+class Decision(str, Enum):
+    """What the model may do with a project (spec §3)."""
+
+    CANDIDATE = "candidate"  # the model decides; capex counts against the budget
+    MUST_DO = "must_do"  # selected; capex counts
+    COMMITTED = "committed"  # funded elsewhere: always in, capex does not count
+    EXCLUDED = "excluded"  # ignored
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def selectable(self) -> bool:
+        """A decision the financier pays for and the model (or the user) selects."""
+        return self in (Decision.CANDIDATE, Decision.MUST_DO)
 
 
 @dataclass(frozen=True)
@@ -34,17 +52,14 @@ class Problem:
 
 @dataclass(frozen=True)
 class Parameters:
-    budget_musd: float
+    """What the model means (spec §3 Parameters); how a run is solved lives in
+    config.RunConfig, apart from the data."""
+
     base_year: int
     horizon_year: int
     value_of_time: float
     default_elasticity: float
-    mip_gap: float = 0.001
-    gain_gap: float = 0.005
-    time_limit_s: float = 300.0
-    pwl_tolerance: float = 0.002
     objective: str = "volume"
-    formulation: str = "paths"
     appraisal_discount_pct: float = 12.0
     appraisal_end_year: int | None = None  # None: horizon_year + 20
 
@@ -105,11 +120,14 @@ class Project:
     project_id: str
     name: str
     capex_musd: float
-    decision: str = "candidate"
+    decision: Decision = Decision.CANDIDATE
     group: str = ""
     requires: tuple[str, ...] = ()
     country: str = ""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decision", Decision(self.decision))
 
 
 @dataclass(frozen=True)
@@ -161,9 +179,10 @@ class Instance:
             object.__setattr__(self, "_project_index", cache)
         return cache
 
-    def potential(self, flow: Flow) -> float:
-        """P_k: base volume grown to the horizon year (spec §4)."""
-        years = self.parameters.horizon_year - self.parameters.base_year
+    def potential(self, flow: Flow, year: int | None = None) -> float:
+        """P_k,t: base volume grown to a year, the horizon by default (spec §4)."""
+        year = self.parameters.horizon_year if year is None else year
+        years = year - self.parameters.base_year
         return flow.base_volume_kt * (1.0 + flow.growth_pct / 100.0) ** years
 
     def value_of_time(self, flow: Flow) -> float:
@@ -183,4 +202,5 @@ class Instance:
 
     @property
     def committed(self) -> frozenset[str]:
-        return frozenset(p.project_id for p in self.projects if p.decision == "committed")
+        return frozenset(p.project_id for p in self.projects
+                         if p.decision is Decision.COMMITTED)

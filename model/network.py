@@ -14,7 +14,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .instance import Flow, Instance
+from .instance import Effect, Flow, Node, Segment
 
 # Pruning keeps states whose best route is within this relative slack of the
 # do-nothing cost, so rounding can never drop the do-nothing route itself.
@@ -62,25 +62,24 @@ class Paths:
     pair_state: dict[tuple[int, int], State]  # (a, b) -> cheapest state joining them
 
 
-def build_network(instance: Instance) -> Network:
-    """States for every segment: base if open, one per non-excluded project."""
-    node_ids = tuple(n.node_id for n in instance.nodes)
+def build_network(nodes: Sequence[Node], segments: Sequence[Segment],
+                  effects: Sequence[Effect]) -> Network:
+    """States for every segment: base if open, one per effect given (the
+    caller leaves out excluded projects)."""
+    node_ids = tuple(n.node_id for n in nodes)
     index = {n: i for i, n in enumerate(node_ids)}
-    seg_index = {s.segment_id: i for i, s in enumerate(instance.segments)}
+    seg_index = {s.segment_id: i for i, s in enumerate(segments)}
     states: list[list[State]] = []
-    for i, seg in enumerate(instance.segments):
+    for i, seg in enumerate(segments):
         own = []
         if seg.status == "open":
             own.append(State(i, None, seg.attributes.money(), seg.attributes.hours()))
         states.append(own)
-    live = {p.project_id for p in instance.projects if p.decision != "excluded"}
-    for eff in instance.effects:
-        if eff.project_id not in live:
-            continue
+    for eff in effects:
         i = seg_index[eff.segment_id]
         states[i].append(State(i, eff.project_id, eff.attributes.money(),
                                eff.attributes.hours()))
-    ends = tuple((index[s.from_node], index[s.to_node]) for s in instance.segments)
+    ends = tuple((index[s.from_node], index[s.to_node]) for s in segments)
     return Network(node_ids, index, ends, tuple(tuple(s) for s in states))
 
 

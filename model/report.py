@@ -7,61 +7,16 @@ half-written report (and never touches the previous one).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import xlsxwriter
 
+from .files import write_atomic
 from .instance import Problem
 from .results import (Results, alternative_rows, corridor_rows, frontier_rows, project_rows,
                       ranking_rows, run_info_rows, segment_rows, summary_rows, trade_rows)
-
-
-class OutputError(Exception):
-    """The report cannot be written; the message names the file and what to do."""
-
-
-def write_atomic(path: Path, build: Callable[[Path], None], *,
-                 protect: Sequence[Path] = ()) -> Path:
-    """Run build(tmp) and move tmp onto path; refuse to overwrite protected files."""
-    path = Path(path).resolve()
-    for other in protect:
-        if path == Path(other).resolve():
-            raise OutputError(f"refusing to write the report over the input workbook {path};"
-                              " choose another --output")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~tmp_", suffix=path.suffix or ".xlsx",
-                                        dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: the folder {path.parent} is not writable"
-                          f" ({exc.strerror}); choose another --output") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        build(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputError(f"cannot write {path}: it is open in another program (close it in"
-                          " Excel) or the folder is read-only; or choose another --output"
-                          ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class Sheets:
@@ -121,6 +76,7 @@ PROJECT_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 40), ("capex_mus
                    ("decision", "text", 11), ("selected", "text", 10),
                    ("marginal_gain_kt", "1", 13), ("gain_per_musd", "2", 11),
                    ("npv_musd", "1", 11), ("bcr", "2", 8),
+                   ("switching_capex_musd", "1", 13), ("switching_note", "wrap", 30),
                    ("group", "text", 10), ("requires", "text", 12), ("country", "text", 9),
                    ("reason", "wrap", 50)]
 TRADE_COLUMNS = [("origin", "text", 9), ("destination", "text", 11), ("commodity", "text", 14),
@@ -317,11 +273,16 @@ def _write_run_info(sh: Sheets, r: Results) -> None:
 
 
 def _write_parameters(sh: Sheets, r: Results) -> None:
+    """What the model meant (the Parameters) and how it was run (the run
+    settings, the budget among them), one row each."""
     params = asdict(r.prep.instance.parameters)
-    params["budget_musd"] = r.budget
-    rows = [{"parameter": f.name, "value": params[f.name]}
-            for f in fields(r.prep.instance.parameters)]
-    sh.table("Parameters", [("parameter", "text", 26), ("value", "text", 16)], rows)
+    settings = asdict(r.config)
+    rows = ([{"parameter": f.name, "value": params[f.name], "kind": "model"}
+             for f in fields(r.prep.instance.parameters)]
+            + [{"parameter": f.name, "value": str(settings[f.name]), "kind": "run setting"}
+               for f in fields(r.config)])
+    sh.table("Parameters", [("parameter", "text", 26), ("value", "text", 16),
+                            ("kind", "text", 12)], rows)
 
 
 def write_problems(problems: Sequence[Problem], path: Path, *,

@@ -5,16 +5,17 @@ solver's linearised objective appears only as the bound and the gap.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .appraisal import Appraisal, Marginal, marginal, one_shot
-from .decision import (Alternative, FrontierPoint, Ranking, benefit_cost_ranking,
-                       marginal_gains, reasons, without)
+from .config import Formulation, RunConfig
 from .evaluate import Evaluation, evaluate, today
-from .instance import Problem
-from .pipeline import Outcome
+from .explain import Explanation
+from .highs_util import highs_version
+from .instance import Decision, Problem
 from .preprocess import Prepared, segment_projects
+from .ranking import Ranking
+from .sequencer import Alternative, FrontierPoint, Outcome
 from .solution import Solution, gain_gap
 
 
@@ -24,7 +25,7 @@ class RunInfo:
     input_sha256: str
     run_at: str
     command: str
-    budget_source: str  # "--budget" or "Parameters sheet"
+    config: RunConfig
     timings: dict[str, float]
 
 
@@ -32,26 +33,44 @@ class RunInfo:
 class Results:
     """What a run found: portfolio, exact evaluations and the solver's certificate."""
 
-    prep: Prepared
-    budget: float
-    solution: Solution
-    selected: frozenset[str]  # the solver's portfolio less zero-gain projects
+    outcome: Outcome
     today: Evaluation
     do_nothing: Evaluation
     optimised: Evaluation
+    explanation: Explanation
     info: RunInfo
     warnings: tuple[Problem, ...] = ()
-    ranking: Ranking | None = None
-    marginal: dict[str, float] = field(default_factory=dict)  # selected -> kt/yr
-    reasons: dict[str, str] = field(default_factory=dict)  # not selected -> why
     frontier: tuple[FrontierPoint, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
-    appraisal: Appraisal | None = None
-    project_appraisal: dict[str, Marginal] = field(default_factory=dict)  # selected -> share
+
+    @property
+    def prep(self) -> Prepared:
+        return self.outcome.prep
+
+    @property
+    def budget(self) -> float:
+        return self.outcome.budget
+
+    @property
+    def solution(self) -> Solution:
+        return self.outcome.solution
+
+    @property
+    def selected(self) -> frozenset[str]:
+        """The returned portfolio: the solver's less projects that add nothing."""
+        return self.outcome.selected
+
+    @property
+    def ranking(self) -> Ranking | None:
+        return self.outcome.ranking
+
+    @property
+    def config(self) -> RunConfig:
+        return self.info.config
 
     @property
     def spent(self) -> float:
-        return sum(self.prep.instance.project(p).capex_musd for p in self.selected)
+        return self.outcome.problem.spent(self.selected)
 
     @property
     def trade_today_kt(self) -> float:
@@ -73,20 +92,14 @@ class Results:
         return None if self.ranking is None else self.optimised.volume_kt - self.ranking.volume_kt
 
 
-def collect(outcome: Outcome, info: RunInfo, warnings: tuple[Problem, ...] = (), *,
-            frontier: tuple[FrontierPoint, ...] = (),
+def collect(outcome: Outcome, explanation: Explanation, info: RunInfo,
+            warnings: tuple[Problem, ...] = (), *, frontier: tuple[FrontierPoint, ...] = (),
             alternatives: tuple[Alternative, ...] = ()) -> Results:
-    """Exact evaluations and decision support for a solved outcome."""
-    prep, selected = outcome.prep, outcome.selected
-    whole = one_shot(prep, selected)
-    shares = {p: marginal(whole, one_shot(prep, without(prep, selected, p))) for p in selected}
-    return Results(
-        prep, outcome.budget, outcome.solution, selected, today(prep),
-        evaluate(prep, frozenset()), evaluate(prep, selected), info, warnings,
-        outcome.ranking or benefit_cost_ranking(prep, outcome.budget),
-        marginal_gains(prep, selected),
-        reasons(prep, selected, outcome.budget, frontier), frontier, alternatives,
-        whole, shares)
+    """The exact evaluations the report's tables are written from."""
+    prep = outcome.prep
+    return Results(outcome, today(prep), evaluate(prep, frozenset()),
+                   evaluate(prep, outcome.selected), explanation, info, warnings, frontier,
+                   alternatives)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
@@ -133,10 +146,10 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     inst = r.prep.instance
     sol = r.solution
     value_mode = inst.parameters.objective == "value"
-    exact = inst.parameters.formulation == "paths"
+    exact = r.config.formulation is Formulation.PATHS
     unit = "USD million/yr" if value_mode else "kt/yr"
     rows: list[tuple[str, Any, str]] = [
-        ("budget_musd", r.budget, f"USD million ({r.info.budget_source})"),
+        ("budget_musd", r.budget, f"USD million ({r.config.budget_source})"),
         ("spent_musd", r.spent, "capex of selected candidate and must_do projects"),
         ("projects_selected", len(r.selected), "; ".join(sorted(r.selected)) or "none"),
         ("trade_today_kt", r.trade_today_kt, "sum of base_volume_kt (base year)"),
@@ -177,12 +190,12 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
          "% of the ranking's volume"),
         ("solver_objective", sol.objective, f"{unit}; the solver's value of its portfolio"
                                             + (" (exact)" if exact else " (linearised)")),
-        ("formulation", inst.parameters.formulation, "paths: route options, exact volumes;"
-                                                     " arc: arc flows, piecewise-linear curve"),
-        ("gain_gap_target", inst.parameters.gain_gap, "the solver stops when gain_gap and"
-                                                      " mip_gap are both within target"),
-        ("pwl_tolerance", inst.parameters.pwl_tolerance, "max relative error of the volume curve"
-                                                         " (arc formulation only)"),
+        ("formulation", str(r.config.formulation), "paths: route options, exact volumes;"
+                                                   " arc: arc flows, piecewise-linear curve"),
+        ("gain_gap_target", r.config.gain_gap, "the solver stops when gain_gap and"
+                                               " mip_gap are both within target"),
+        ("pwl_tolerance", r.config.pwl_tolerance, "max relative error of the volume curve"
+                                                  " (arc formulation only)"),
         *appraisal_rows(r),
         *frontier_summary_rows(r),
         ("horizon_year", inst.parameters.horizon_year, ""),
@@ -194,9 +207,7 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
 
 def appraisal_rows(r: Results) -> list[tuple[str, Any, str]]:
     """Spec §10: what the money buys, on exact volumes, beside the objective."""
-    a = r.appraisal
-    if a is None:
-        return []
+    a = r.explanation.appraisal
     params = r.prep.instance.parameters
     years = a.stream.years
     span = f"{years[0]}-{years[-1]}" if years else "none"
@@ -220,12 +231,13 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
     rows = []
     for p in r.prep.instance.projects:
         selected = p.project_id in r.selected
-        gain = r.marginal.get(p.project_id)
-        share = r.project_appraisal.get(p.project_id)
+        gain = r.explanation.marginal.get(p.project_id)
+        share = r.explanation.project_appraisal.get(p.project_id)
+        switch = r.explanation.switching.get(p.project_id)
         rows.append({
             "project_id": p.project_id, "name": p.name, "capex_musd": p.capex_musd,
             "decision": p.decision,
-            "selected": "yes" if selected else ("committed" if p.decision == "committed"
+            "selected": "yes" if selected else ("committed" if p.decision is Decision.COMMITTED
                                                 else "no"),
             "marginal_gain_kt": gain,
             "gain_per_musd": gain / p.capex_musd if gain is not None and p.capex_musd > 0
@@ -233,7 +245,9 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
             "npv_musd": share.npv_musd if share else None,
             "bcr": share.bcr if share else None,
             "group": p.group, "requires": ";".join(p.requires), "country": p.country,
-            "reason": r.reasons.get(p.project_id, ""),
+            "reason": r.explanation.reasons.get(p.project_id, ""),
+            "switching_capex_musd": switch.capex_musd if switch else None,
+            "switching_note": switch.note if switch else "",
         })
     return rows
 
@@ -264,7 +278,7 @@ def segment_rows(r: Results) -> list[dict[str, Any]]:
     vot = prep.instance.parameters.value_of_time
     after = segment_volumes(prep, r.optimised)
     before = segment_volumes(prep, r.do_nothing)
-    changers = segment_projects(prep.instance)
+    changers = segment_projects(prep.instance.projects, prep.instance.effects)
     rows = []
     for i, s in enumerate(prep.instance.segments):
         applied = [p for p in changers.get(s.segment_id, []) if p in r.optimised.applied]
@@ -285,7 +299,7 @@ def segment_rows(r: Results) -> list[dict[str, Any]]:
 
 
 def _spent(r: Results, chosen: frozenset[str]) -> float:
-    return sum(r.prep.instance.project(p).capex_musd for p in chosen)
+    return r.outcome.problem.spent(chosen)
 
 
 def _pct(part: float | None, whole: float | None) -> float | None:
@@ -393,23 +407,20 @@ def run_info_rows(r: Results) -> list[tuple[str, Any]]:
     import platform
     from importlib.metadata import version
 
-    from .paths import quiet_highs
-
-    h = quiet_highs()
-    params = r.prep.instance.parameters
+    config = r.config
     rows: list[tuple[str, Any]] = [
         ("input_file", r.info.input_file), ("input_sha256", r.info.input_sha256),
         ("run_at", r.info.run_at), ("command", r.info.command),
         ("python", platform.python_version()), ("pyomo", version("pyomo")),
-        ("highspy", version("highspy")),
-        ("HiGHS", f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"),
-        ("formulation", params.formulation),
+        ("highspy", version("highspy")), ("HiGHS", highs_version()),
+        ("formulation", str(config.formulation)),
         ("solver_interface", "highspy directly (route master, branch-and-price)"
-         if params.formulation == "paths" else "pyomo.contrib.solver highs (persistent)"),
-        ("time_limit_s", params.time_limit_s), ("mip_gap_target", params.mip_gap),
-        ("gain_gap_target", params.gain_gap),
-        ("pwl_tolerance", params.pwl_tolerance), ("budget_source", r.info.budget_source),
-        ("status", r.solution.status), ("status_detail", r.solution.message),
+         if config.formulation is Formulation.PATHS
+         else "pyomo.contrib.solver highs (persistent)"),
+        ("time_limit_s", config.time_limit_s), ("mip_gap_target", config.mip_gap),
+        ("gain_gap_target", config.gain_gap),
+        ("pwl_tolerance", config.pwl_tolerance), ("budget_source", config.budget_source),
+        ("status", str(r.solution.status)), ("status_detail", r.solution.message),
         ("objective_bound", r.solution.bound), ("mip_gap", r.solution.mip_gap),
         ("gain_gap", r.gain_gap), ("branch_and_bound_nodes", r.solution.nodes),
         ("warnings", len(r.warnings)),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .config import Formulation
+from .instance import Decision
+
 Kind = Literal["id", "text", "number", "integer", "enum", "idlist", "raw"]
 
 
@@ -53,9 +56,6 @@ class Sheet:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()  # columns that identify a row (duplicates are errors)
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -91,10 +91,10 @@ def _fmt(x: float) -> str:
 
 MODES = ("road", "rail", "border", "transfer", "sea")
 STATUSES = ("open", "planned")
-DECISIONS = ("candidate", "must_do", "committed", "excluded")
+DECISIONS = tuple(d.value for d in Decision)
 NODE_KINDS = ("city", "port", "border", "hub", "terminal")
 OBJECTIVES = ("volume", "value")
-FORMULATIONS = ("paths", "arc")
+FORMULATIONS = tuple(f.value for f in Formulation)
 
 # The five segment attributes a project may change; they also form the
 # generalized cost (spec §3).

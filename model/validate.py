@@ -13,9 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Problem,
+from .config import RunConfig
+from .instance import (Attributes, Decision, Effect, Flow, Instance, Node, Parameters, Problem,
                        Project, Segment)
 from .network import build_network, flow_costs
+from .preprocess import blocked_projects
 from .reader import UNREADABLE, RawSheet, RawWorkbook
 from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, Column,
                      Parameter, normalise)
@@ -436,12 +438,12 @@ def check_not_costlier(rec: Record, base: Attributes, attrs: Attributes,
     return []
 
 
-def check_committed_overlap(effects: list[Effect], decisions: dict[str, str],
+def check_committed_overlap(effects: list[Effect], decisions: dict[str, Decision],
                             rows: dict[tuple[str, str], int]) -> list[Problem]:
     """Two committed projects must not change one segment (which would apply?)."""
     by_segment: dict[str, list[str]] = defaultdict(list)
     for e in effects:
-        if decisions.get(e.project_id) == "committed" and e.project_id not in by_segment[
+        if decisions.get(e.project_id) is Decision.COMMITTED and e.project_id not in by_segment[
                 e.segment_id]:
             by_segment[e.segment_id].append(e.project_id)
     problems = []
@@ -466,17 +468,14 @@ def check_project_warnings(projects: list[Project], effects: list[Effect],
     with_effects = {p for p, _ in listed}
     decision = {p.project_id: p.decision for p in projects}
     for p in projects:
-        if p.project_id not in with_effects and p.decision != "excluded":
+        if p.project_id not in with_effects and p.decision is not Decision.EXCLUDED:
             problems.append(_problem("Projects", rows[p.project_id], "project_id", p.project_id,
                                      "project has no rows on ProjectEffects: it changes"
                                      " nothing", "warning"))
-    from .preprocess import blocked_projects  # late: preprocess builds on validated data
-    stub = Instance(Parameters(0, 0, 0, 0, 1), (), tuple(segments), tuple(projects),
-                    tuple(effects), ())
-    for pid, why in blocked_projects(stub).items():
+    for pid, why in blocked_projects(projects, effects).items():
         problems.append(_problem("Projects", rows[pid], "decision", decision[pid],
                                  f"project {pid} can never be selected: {why}", "warning"))
-    builders = {s for p, s in listed if decision.get(p) != "excluded"}
+    builders = {s for p, s in listed if decision.get(p) is not Decision.EXCLUDED}
     for s in segments:
         if s.status == "planned" and s.segment_id not in builders:
             problems.append(_problem("Segments", segment_rows[s.segment_id], "status",
@@ -486,7 +485,8 @@ def check_project_warnings(projects: list[Project], effects: list[Effect],
     return problems
 
 
-def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
+def check_flows(flows: list[tuple[int, Flow]], nodes: tuple[Node, ...],
+                segments: tuple[Segment, ...], default_vot: float,
                 objective: str | None) -> list[Problem]:
     """Each flow needs distinct ends, a route today or an alternative, and a
     value per tonne when the objective is value."""
@@ -499,10 +499,9 @@ def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
             problems.append(_problem("Demand", row, "value_usd_per_t", None,
                                      "blank; expected a value per tonne because the objective"
                                      " is 'value'"))
-    stub = Instance(instance_parts["parameters"], instance_parts["nodes"],
-                    instance_parts["segments"], (), (), tuple(f for _, f in flows))
-    network = build_network(stub)
-    costs, _ = flow_costs(network, stub.flows, stub.values_of_time, frozenset())
+    network = build_network(nodes, segments, ())
+    vots = [default_vot if f.value_of_time is None else f.value_of_time for _, f in flows]
+    costs, _ = flow_costs(network, [f for _, f in flows], vots, frozenset())
     for (row, f), c in zip(flows, costs):
         if not math.isfinite(c) and f.origin != f.destination:
             problems.append(_problem(
@@ -514,13 +513,15 @@ def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
 
 # --- assembly -----------------------------------------------------------------
 
-def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
-    """The Instance, or None when any error was found; all problems either way."""
+def validate(raw: RawWorkbook
+             ) -> tuple[Instance | None, RunConfig | None, tuple[Problem, ...]]:
+    """The Instance and the Parameters sheet's run settings, or None for both
+    when any error was found; all problems either way."""
     problems: list[Problem] = list(raw.problems)
     tables = {name: parse_sheet(sheet, problems) for name, sheet in raw.sheets.items()}
     problems += check_has_rows(raw)
     if len(tables) < 6:
-        return None, tuple(problems + _check_keys(tables))
+        return None, None, tuple(problems + _check_keys(tables))
 
     params, p_problems = check_parameters(tables["Parameters"])
     problems += p_problems
@@ -565,7 +566,7 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
             continue
         project_rows[pid] = r.row
         projects.append(Project(pid, r["name"] or pid, r["capex_musd"],
-                                r["decision"] or "candidate", r["group"] or "",
+                                r["decision"] or Decision.CANDIDATE, r["group"] or "",
                                 tuple(q for q in (r["requires"] or ()) if q != pid),
                                 r["country"] or "", r["description"] or ""))
     effect_recs = [r for r in tables["ProjectEffects"] if r["project_id"] in project_ids]
@@ -586,33 +587,34 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
                                         for r in tables["ProjectEffects"]})
 
     if _has_errors(problems) or len(params) < sum(p.required for p in PARAMETERS):
-        return None, tuple(problems)
+        return None, None, tuple(problems)
+
+    def value(name: str) -> Any:
+        return params.get(name, PARAMETER_BY_NAME[name].default)
+
     parameters = Parameters(
-        budget_musd=params["budget_musd"], base_year=params["base_year"],
-        horizon_year=params["horizon_year"], value_of_time=params["value_of_time_usd_per_t_h"],
-        default_elasticity=params["default_elasticity"],
-        mip_gap=params.get("mip_gap", PARAMETER_BY_NAME["mip_gap"].default),
-        gain_gap=params.get("gain_gap", PARAMETER_BY_NAME["gain_gap"].default),
-        time_limit_s=params.get("time_limit_s", PARAMETER_BY_NAME["time_limit_s"].default),
-        pwl_tolerance=params.get("pwl_tolerance", PARAMETER_BY_NAME["pwl_tolerance"].default),
-        objective=params.get("objective", PARAMETER_BY_NAME["objective"].default),
-        formulation=params.get("formulation", PARAMETER_BY_NAME["formulation"].default),
-        appraisal_discount_pct=params.get(
-            "appraisal_discount_pct", PARAMETER_BY_NAME["appraisal_discount_pct"].default),
+        base_year=params["base_year"], horizon_year=params["horizon_year"],
+        value_of_time=params["value_of_time_usd_per_t_h"],
+        default_elasticity=params["default_elasticity"], objective=value("objective"),
+        appraisal_discount_pct=value("appraisal_discount_pct"),
         appraisal_end_year=params.get("appraisal_end_year"))
+    config = RunConfig(budget_musd=params["budget_musd"], time_limit_s=value("time_limit_s"),
+                       mip_gap=value("mip_gap"), gain_gap=value("gain_gap"),
+                       pwl_tolerance=value("pwl_tolerance"), formulation=value("formulation"))
     flows = [(r.row, Flow(r["origin"], r["destination"], r["commodity"] or "",
                           r["base_volume_kt"], r["growth_pct"] or 0.0,
                           r["elasticity"] or parameters.default_elasticity,
                           r["alt_cost_usd_per_t"], r["value_usd_per_t"],
                           r["value_of_time_usd_per_t_h"]))
              for r in tables["Demand"]]
-    problems += check_flows(flows, {"parameters": parameters, "nodes": nodes,
-                                    "segments": tuple(segments)}, parameters.objective)
+    problems += check_flows(flows, nodes, tuple(segments), parameters.value_of_time,
+                            parameters.objective)
     if _has_errors(problems):
-        return None, tuple(problems)
+        return None, None, tuple(problems)
     warnings = tuple(p for p in problems if p.severity == "warning")
-    return Instance(parameters, nodes, tuple(segments), tuple(projects),
-                    tuple(unique_effects), tuple(f for _, f in flows), warnings), tuple(problems)
+    return (Instance(parameters, nodes, tuple(segments), tuple(projects),
+                     tuple(unique_effects), tuple(f for _, f in flows), warnings), config,
+            tuple(problems))
 
 
 def _check_keys(tables: dict[str, list[Record]]) -> list[Problem]:

@@ -8,6 +8,7 @@ import itertools
 import random
 from dataclasses import dataclass
 
+from model.config import RunConfig
 from model.instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Project,
                             Segment)
 
@@ -108,7 +109,11 @@ def best_portfolio(inst: Instance, budget: float, weighted: bool = False
 @dataclass(frozen=True)
 class Generated:
     instance: Instance
-    budget: float
+    config: RunConfig
+
+    @property
+    def budget(self) -> float:
+        return self.config.budget_musd
 
 
 def random_instance(seed: int, *, own_time_values: bool = False) -> Generated:
@@ -186,8 +191,7 @@ def random_instance(seed: int, *, own_time_values: bool = False) -> Generated:
         a, b = rng.sample(names, 2)
         flows.append((a, b, round(rng.uniform(5, 200), 1), round(rng.uniform(-1, 6), 1),
                       round(rng.uniform(0.5, 2.5), 2), round(rng.uniform(200, 3000))))
-    params = Parameters(0, 2025, rng.choice([2025, 2030, 2035]), vot, 1.0,
-                        mip_gap=1e-4, time_limit_s=60, pwl_tolerance=0.002)
+    params = Parameters(2025, rng.choice([2025, 2030, 2035]), vot, 1.0)
     nodes = tuple(Node(v, f"Node {v}", lat=pos[v][1] / 100, lon=pos[v][0] / 100) for v in names)
     base = Instance(params, nodes, tuple(segments), projects_t, tuple(effects), ())
     flow_objs = []
@@ -202,4 +206,5 @@ def random_instance(seed: int, *, own_time_values: bool = False) -> Generated:
     inst = Instance(params, nodes, tuple(segments), projects_t, tuple(effects), tuple(flow_objs))
     total = sum(p.capex_musd for p in projects_t if p.decision in ("candidate", "must_do"))
     budget = round(total * rng.uniform(0.15, 0.6))
-    return Generated(inst, budget)
+    return Generated(inst, RunConfig(budget, time_limit_s=60, mip_gap=1e-4,
+                                     pwl_tolerance=0.002))

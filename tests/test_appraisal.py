@@ -3,9 +3,8 @@ found by the test's own bisection."""
 import pytest
 
 from model.appraisal import one_shot
-from model.pipeline import optimise
 from model.preprocess import prepare
-from tests.builders import flow, instance, proj, road, seg
+from tests.builders import flow, instance, proj, road, seg, solve
 
 FAST = road(100, 100, 0.05)  # gc 6 against road(100)'s 12
 
@@ -66,7 +65,7 @@ def test_a_project_that_never_pays_has_no_eirr_above_minus_99_percent():
 
 
 def test_optimum_gets_the_same_figures_through_the_pipeline():
-    out = optimise(corridor(), 10)
+    out = solve(corridor(), 10)
     a = one_shot(out.prep, out.selected)
     assert out.selected == {"p1"}
     assert a.npv_musd == pytest.approx(0.9 * annuity_due(0.12, 20) - 5.0)

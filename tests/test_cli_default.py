@@ -84,7 +84,7 @@ def test_reported_volumes_recomputed_independently(default_run):
     selected = {r[0] for r in wb["Projects"].iter_rows(min_row=2, values_only=True)
                 if r[0] and r[4] == "yes"}
     assert len(selected) == items["projects_selected"]
-    inst, _ = validate(read_workbook(DEFAULT))
+    inst, _, _ = validate(read_workbook(DEFAULT))
     assert items["trade_optimised_kt"] == pytest.approx(reference.volume(inst, selected),
                                                         rel=1e-9)
     assert items["trade_do_nothing_kt"] == pytest.approx(reference.volume(inst, set()), rel=1e-9)

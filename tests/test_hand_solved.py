@@ -7,8 +7,7 @@ Horizon = base year, so P = base volume; elasticity 1 means V = P * C0 / C.
 import pytest
 
 from model.evaluate import evaluate
-from model.pipeline import optimise
-from tests.builders import flow, instance, proj, road, seg
+from tests.builders import flow, instance, proj, road, seg, solve
 
 FAST = road(100, 100, 0.05)  # gc 6
 
@@ -18,8 +17,8 @@ def formulation(request):
     return request.param
 
 
-def run(formulation, inst, budget=None):
-    out = optimise(inst, budget, formulation=formulation)
+def run(formulation, inst, budget=100.0):
+    out = solve(inst, budget, formulation)
     return out, evaluate(out.prep, out.selected)
 
 
@@ -143,7 +142,7 @@ def test_planned_link_exists_only_when_built(formulation):
     effects = [("p1", "rail", road(200, 100, 0.03))]
     flows = [flow("A", "B", 100, elasticity=0.5)]
     inst = instance(segs, projs, effects, flows)
-    assert evaluate(optimise(inst, 0).prep, frozenset()).volume_kt == pytest.approx(100)
+    assert evaluate(solve(inst, 0).prep, frozenset()).volume_kt == pytest.approx(100)
     out, ev = run(formulation, inst, 50)
     assert out.selected == {"p1"}
     assert ev.volume_kt == pytest.approx(100 * 3 ** 0.5)

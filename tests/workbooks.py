@@ -78,15 +78,20 @@ def tiny(path: Path, **parameters: Any) -> Path:
                  "base_volume_kt": 30}]))
 
 
-def from_instance(inst, budget: float | None = None) -> dict[str, list[list[Any]]]:
-    """The workbook rows of an Instance (the inverse of reading one)."""
+def from_instance(inst, config=None) -> dict[str, list[list[Any]]]:
+    """The workbook rows of an Instance and its run settings (a RunConfig;
+    the test defaults when None): the inverse of reading one."""
     p = inst.parameters
-    params = {"budget_musd": p.budget_musd if budget is None else budget,
-              "base_year": p.base_year, "horizon_year": p.horizon_year,
+    params = {"base_year": p.base_year, "horizon_year": p.horizon_year,
               "value_of_time_usd_per_t_h": p.value_of_time,
-              "default_elasticity": p.default_elasticity, "mip_gap": p.mip_gap,
-              "time_limit_s": p.time_limit_s, "pwl_tolerance": p.pwl_tolerance,
-              "objective": p.objective}
+              "default_elasticity": p.default_elasticity, "objective": p.objective,
+              "appraisal_discount_pct": p.appraisal_discount_pct}
+    if p.appraisal_end_year is not None:
+        params["appraisal_end_year"] = p.appraisal_end_year
+    if config is not None:
+        params.update(budget_musd=config.budget_musd, mip_gap=config.mip_gap,
+                      gain_gap=config.gain_gap, time_limit_s=config.time_limit_s,
+                      pwl_tolerance=config.pwl_tolerance, formulation=str(config.formulation))
     segments = {s.segment_id: s for s in inst.segments}
 
     def attrs(a, base=None):
