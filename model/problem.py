@@ -145,10 +145,6 @@ class PortfolioProblem:
     forced: frozenset[str] = frozenset()  # projects fixed in (switching values)
 
     @property
-    def periods(self) -> tuple[int, ...]:
-        return (ONE_SHOT_PERIOD,)
-
-    @property
     def projects(self) -> tuple[str, ...]:
         return self.prep.decision
 

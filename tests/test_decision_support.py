@@ -1,13 +1,17 @@
 """Decision support (spec §7) on crafted instances with hand-computed answers."""
+import pandas as pd
 import pytest
+
+from model.cli import main
 
 from model.evaluate import evaluate
 from model.explain import marginal_gains, reasons
 from model.problem import PortfolioProblem
 from model.ranking import benefit_cost_ranking
-from model.sequencer import alternatives, optimise, sweep
+from model.sequencer import alternatives, optimise, sweep, switching_values
 from tests import reference
 from tests.builders import flow, instance, proj, road, seg, settings, solve
+from tests.workbooks import tiny
 
 FAST = road(100, 100, 0.05)  # gc 12 -> 6: the corridor's volume doubles (elasticity 1)
 
@@ -137,3 +141,35 @@ def test_each_kind_of_reason():
     assert marginal_gains(out.prep, out.selected)["sel"] == pytest.approx(50)
     assert out.problem.fits(frozenset({"sel"}))
     assert not out.problem.fits(frozenset({"sel", "alt"}))
+
+
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+def test_switching_values_by_hand(formulation):
+    # Corridors s0 (30 kt) and s1 (50 kt); FAST doubles a corridor's volume.
+    # p0 (capex 10) gains 30, p1 (capex 20) gains 50; p2 also changes s1,
+    # to gc 10: 50 * 12 / 10 = 60, a gain of 10, and cannot join p1.
+    # Budget 25: the optimum is {p1} (50). p0 enters once p0 + p1 fit,
+    # capex <= 5 (gain 80); p2 never does: forced in, p1 must go, and
+    # p0 + p2 = 40 < 50 even at zero capex.
+    segs = [seg("s0", "O0", "D0", road(100)), seg("s1", "O1", "D1", road(100))]
+    projs = [proj("p0", 10), proj("p1", 20), proj("p2", 1)]
+    effects = [("p0", "s0", FAST), ("p1", "s1", FAST), ("p2", "s1", road(100, 100, 0.09))]
+    flows = [flow("O0", "D0", 30), flow("O1", "D1", 50)]
+    config = settings(25, formulation)
+    out = optimise(instance(segs, projs, effects, flows), config)
+    assert out.selected == {"p1"}
+    found = switching_values(out, config)
+    assert set(found) == {"p0", "p2"}
+    assert found["p0"].capex_musd == pytest.approx(5.0, abs=10 / 2 ** 11)
+    assert found["p0"].capex_musd <= 5.0 and found["p0"].solves == 12
+    assert found["p2"].capex_musd is None and found["p2"].solves == 1
+
+
+def test_switching_values_reach_the_projects_sheet(tmp_path):
+    inp = tiny(tmp_path / "in.xlsx", budget_musd=40)
+    out = tmp_path / "out.xlsx"
+    assert main(["--input", str(inp), "--output", str(out), "--switching-values", "--quiet"]) == 0
+    projects = pd.read_excel(out, sheet_name="Projects")
+    left_out = projects[projects.selected == "no"]
+    assert len(left_out) and left_out.switching_note.notna().all()
+    assert projects[projects.selected == "yes"].switching_note.isna().all()
