@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Formulation, RunConfig
-from .evaluate import Evaluation, evaluate, today
+from .evaluate import Evaluation, evaluate_plan, today
 from .explain import Explanation
 from .highs_util import highs_version
 from .instance import Decision, Problem
 from .preprocess import Prepared, segment_projects
+from .problem import Plan
 from .ranking import Ranking
 from .sequencer import Alternative, FrontierPoint, Outcome
 from .solution import Solution, gain_gap
@@ -97,9 +98,9 @@ def collect(outcome: Outcome, explanation: Explanation, info: RunInfo,
             alternatives: tuple[Alternative, ...] = ()) -> Results:
     """The exact evaluations the report's tables are written from."""
     prep = outcome.prep
-    return Results(outcome, today(prep), evaluate(prep, frozenset()),
-                   evaluate(prep, outcome.selected), explanation, info, warnings, frontier,
-                   alternatives)
+    return Results(outcome, today(prep), evaluate_plan(prep, Plan()).horizon,
+                   evaluate_plan(prep, outcome.plan).horizon, explanation, info, warnings,
+                   frontier, alternatives)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
