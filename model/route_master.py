@@ -158,8 +158,8 @@ class RouteMaster:
                                      and self.gates[(block.index, p)] is None):
                 out[p] = math.inf
                 continue
-            row = self.link.get((block.index, p))
-            if row is not None and duals[row] > TINY:
+            row = self.link.get((block.index, p))  # rows added since the LP have no dual
+            if row is not None and row < len(duals) and duals[row] > TINY:
                 out[p] = duals[row]
         return out
 
