@@ -199,3 +199,24 @@ def test_programme_report_and_arc_refusal(tmp_path):
     assert summary["trade_cumulative_kt"] == pytest.approx(w)
     assert main(["--input", str(path), "--output", str(tmp_path / "arc.xlsx"), "--quiet",
                  "--formulation", "arc"]) == 2
+
+
+def test_sweep_alternatives_and_reasons_in_a_programme():
+    # Caps of 10 a year over 2026-2027: p1 (40 kt) and p0 (30 kt) fill both
+    # years; p2 (20 kt, USD 10 m) finds no year left: the caps cannot fit it.
+    inst = corridors([30, 40, 20], [("p0", 10, 0, {}), ("p1", 10, 1, {}), ("p2", 10, 2, {})],
+                     years=(2026, 2027), caps=[10, 10])
+    config = settings(100)
+    out = optimise(inst, config)
+    assert dict(out.plan.starts) == {"p1": 2026, "p0": 2027}
+    from model.explain import reasons
+    from model.sequencer import alternatives, sweep
+    why = reasons(out.problem, out.plan)
+    assert "caps" in why["p2"] and "no room" in why["p2"]
+    points = sweep(out, [0.0, 10.0, 20.0], config)
+    assert [len(pt.selected) for pt in points] == [0, 1, 2]
+    assert points[1].selected == {"p1"}
+    found = alternatives(out, 2, config)
+    assert found and all(a.selected != out.selected for a in found)
+    for a in found:
+        assert reference.schedule_feasible(inst, dict(a.plan.starts), 100)
