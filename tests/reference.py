@@ -54,17 +54,7 @@ def sp(inst: Instance, applied: set[str], origin: str, destination: str,
 def volume(inst: Instance, selected: set[str], weighted: bool = False) -> float:
     """V(x) of spec §4 with x = selected + committed."""
     applied = set(selected) | {p.project_id for p in inst.projects if p.decision == "committed"}
-    years = inst.parameters.horizon_year - inst.parameters.base_year
-    total = 0.0
-    for f in inst.flows:
-        vot = flow_vot(inst, f)
-        c0 = sp(inst, set(), f.origin, f.destination, vot)
-        c = sp(inst, applied, f.origin, f.destination, vot)
-        if f.alt_cost is not None:
-            c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
-        v = f.base_volume_kt * (1 + f.growth_pct / 100) ** years * (c / c0) ** (-f.elasticity)
-        total += v * ((f.value_usd_per_t or 0) / 1000 if weighted else 1.0)
-    return total
+    return year_volume(inst, applied, inst.parameters.horizon_year, weighted)
 
 
 def feasible(inst: Instance, selected: set[str], budget: float) -> bool:
