@@ -547,7 +547,7 @@ def check_programme_columns(records: list[Record], years: tuple[YearCap, ...],
         return problems
     first, last = years[0].year, years[-1].year
     for rec in records:
-        decision = rec["decision"] or Decision.CANDIDATE
+        decision = Decision(rec["decision"] or Decision.CANDIDATE)
         start, duration = rec["earliest_start"], rec["duration_years"] or 1
         if start is not None and not first <= start <= last:
             problems.append(_problem("Projects", rec.row, "earliest_start", start,

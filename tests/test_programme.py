@@ -220,3 +220,22 @@ def test_sweep_alternatives_and_reasons_in_a_programme():
     assert found and all(a.selected != out.selected for a in found)
     for a in found:
         assert reference.schedule_feasible(inst, dict(a.plan.starts), 100)
+
+
+def test_a_committed_open_year_is_read_from_the_workbook(tmp_path):
+    # A committed project with its open year on the Projects sheet validates
+    # and opens then: the do-nothing W counts corridor 0 doubled from 2028.
+    inst = corridors([30, 20], [("c", 50, 0, {"decision": "committed", "open_year": 2028}),
+                                ("p", 10, 1, {})])
+    from tests.workbooks import from_instance, write
+    from model.reader import read_workbook
+    from model.validate import validate
+    sheets = from_instance(inst, settings(100))
+    sheets["Years"] = [["year", "cap_musd"], [2026, None], [2027, None], [2028, None]]
+    sheets["Projects"] = [sheets["Projects"][0] + ["open_year"]] + [
+        row + [inst.project(row[0]).open_year] for row in sheets["Projects"][1:]]
+    read, _, problems = validate(read_workbook(write(tmp_path / "c.xlsx", sheets)))
+    assert read is not None, [str(p) for p in problems]
+    assert read.project("c").open_year == 2028
+    out = solve(read, 100)
+    assert evaluate_plan(out.prep, Plan()).objective == pytest.approx(2 * 30 + 3 * 60 + 5 * 20)

@@ -348,6 +348,11 @@ ERRORS = {
         "Projects", 3, "earliest_start", ["must be a programme year (2026-2027)"]),
     "financed share above 1": (column_cell("Projects", 2, "financed_share", 1.5), "Projects", 2,
                                "financed_share", ["out of range", "> 0 and <= 1"]),
+    "open year outside the years": (
+        chain(years([2026, 50]), cell("Projects", 2, "decision", "committed"),
+              column_cell("Projects", 2, "open_year", 2040)),
+        "Projects", 2, "open_year", ["open_year must be after base_year (2025)",
+                                     "no later than horizon_year (2030)"]),
     "open year on a candidate": (
         chain(years([2026, 50]), column_cell("Projects", 4, "open_year", 2028)),
         "Projects", 4, "open_year", ["for committed projects only", "candidate"]),
