@@ -136,18 +136,6 @@ for r in read("constants.csv"):
 LOAD = CONST["truck_load_t"]
 INDEX = {int(r["year"]): float(r["index"]) for r in read("price_index.csv")}
 
-PARAMETERS = []
-for r in read("parameters.csv"):
-    try:
-        value = num(calc(r["value"], CONST))
-    except ValueError:
-        value = r["value"]                       # text (objective)
-    PARAMETERS.append((r["parameter"], value, r["unit"], r["description"]))
-    src("Parameters", r["parameter"], "value", value, r["source"], r["confidence"],
-        join(shown(r["value"], value) if not isinstance(value, str) else "", r["note"]))
-PARAM = {p[0]: p[1] for p in PARAMETERS}
-BASE, HORIZON = int(PARAM["base_year"]), int(PARAM["horizon_year"])
-
 NODES = read("nodes.csv")
 COUNTRY = {n["node_id"]: n["country"] for n in NODES}
 for n in NODES:
@@ -174,10 +162,10 @@ LINE_HAUL = ("A56", "H", "line-haul segment: no fixed time or cost")
 
 
 def rate(ctry, mode, key):
-    r = RATES[(ctry, mode)]
-    value = float(r[key])
-    return value, r[f"{key.split('_')[0]}_source"], r[f"{key.split('_')[0]}_confidence"], \
-        join(f"{ctry} {mode} {value:g}", r[f"{key.split('_')[0]}_note"])
+    r, pre = RATES[(ctry, mode)], key.split("_")[0]
+    value = round(calc(r[key]), 4)
+    return value, r[f"{pre}_source"], r[f"{pre}_confidence"], \
+        join(f"{ctry} {mode} {value:g}", shown(r[key], value), r[f"{pre}_note"])
 
 
 def own_or_rate(row, ctry, mode, field, digits):
@@ -231,9 +219,12 @@ for sid, parts in _parts.items():
     added = [p for p in parts if p["how"] == "add"]
     measured = [p for p in parts if p["how"] == "measure"]
     share = calc(parts[0]["share"]) if parts[0]["share"] else 1.0
+    def mean(key):
+        vals = [calc(p[key]) for p in measured if p[key]]
+        return sum(vals) / len(vals) if vals else 0.0
+
     h_add, u_add = sum(calc(p["hours"]) for p in added), sum(calc(p["usd_per_load"]) for p in added)
-    h_mea = sum(calc(p["hours"]) for p in measured) / len(measured) if measured else 0.0
-    u_mea = sum(calc(p["usd_per_load"]) for p in measured) / len(measured) if measured else 0.0
+    h_mea, u_mea = mean("hours"), mean("usd_per_load")
     hours = round(share * (h_add + h_mea), 2)
     usd = share * (u_add + u_mea)
     fc = round(usd / LOAD, 2)
@@ -241,11 +232,11 @@ for sid, parts in _parts.items():
     conf = lowest(*(p["confidence"] for p in parts))
 
     def describe(key, unit):
-        terms = []
-        if measured:
-            vals = " and ".join(f"{p['part']} {calc(p[key]):g}" for p in measured)
-            terms.append(f"mean of CPMM measures ({vals}) {unit}" if len(measured) > 1 else
-                         f"{vals} {unit}")
+        terms, mea = [], [p for p in measured if p[key]]
+        if mea:
+            vals = " and ".join(f"{p['part']} {calc(p[key]):g}" for p in mea)
+            terms.append(f"mean of CPMM whole-crossing measures ({vals}) {unit}" if len(mea) > 1
+                         else f"{vals} {unit}")
         terms += [f"{p['part']} {calc(p[key]):g} {unit}" for p in added if calc(p[key])]
         text = " + ".join(terms)
         return f"{share:g} x ({text})" if share != 1 else text
@@ -286,7 +277,7 @@ for p in PROJECTS:
                      f"{q * u * factor:.1f}" + (f" ({c['note']})" if c["note"] else ""))
     p["capex_musd"] = num(round(total))
     src("Projects", p["project_id"], "capex_musd", p["capex_musd"],
-        codes(*(c["source"] for c in parts), "D01" if any(int(c["price_year"]) != TARGET_YEAR
+        codes(*(c["source"] for c in parts), "S165;A71" if any(int(c["price_year"]) != TARGET_YEAR
                                                          for c in parts) else ""),
         lowest(*(c["confidence"] for c in parts)), " + ".join(notes))
 
@@ -375,7 +366,7 @@ for t in read("trade.csv"):
             if rec["elasticity"] is not None:
                 src("Demand", rid, "elasticity", rec["elasticity"], t["elasticity_source"],
                     t["confidence"], "")
-            if t["alt"] == "yes":
+            if t["alt"] == "yes" and (rec["origin"], rec["destination"]) in ALT:
                 alt = ALT[(rec["origin"], rec["destination"])]
                 money, hours = calc(alt["money_usd_t"]), calc(alt["hours"])
                 rec["alt_cost_usd_per_t"] = round(money + vot_of(rec) * hours, 1)
@@ -384,6 +375,22 @@ for t in read("trade.csv"):
                     f"USD/t + {vot_of(rec):g} USD/t-h x ({alt['hours']} = {hours:.0f} h). "
                     f"{alt['note']}")
             DEMAND.append(rec)
+
+
+# ---- Parameters (after Demand: the fallback value of time uses the flows' mean value) ----------
+MEAN_VALUE = sum(d["base_volume_kt"] * d["value_usd_per_t"] for d in DEMAND) / \
+    sum(d["base_volume_kt"] for d in DEMAND)
+PARAMETERS = []
+for r in read("parameters.csv"):
+    try:
+        value = num(round(calc(r["value"], {**CONST, "mean_value_usd_t": MEAN_VALUE}), 4))
+    except ValueError:
+        value = r["value"]                       # text (objective)
+    PARAMETERS.append((r["parameter"], value, r["unit"], r["description"]))
+    src("Parameters", r["parameter"], "value", value, r["source"], r["confidence"],
+        join(shown(r["value"], value) if not isinstance(value, str) else "", r["note"]))
+PARAM = {p[0]: p[1] for p in PARAMETERS}
+BASE, HORIZON = int(PARAM["base_year"]), int(PARAM["horizon_year"])
 
 
 # ============================================================================
