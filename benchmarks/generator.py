@@ -444,15 +444,15 @@ def generate(nodes: int, projects: int, flows: int, seed: int,
         chosen.append(far[len(chosen) % len(far)])
     total = sum(p.capex_musd for p in project_records)
     budget = round(budget_share * total, 1)
-    params = Parameters(budget, 2025, 2035, VALUE_OF_TIME, 1.2, mip_gap=0.001,
-                        time_limit_s=60.0, pwl_tolerance=0.002)
+    params = Parameters(2025, 2035, VALUE_OF_TIME, 1.2)
     draft = [Flow(f"T{i:03d}", f"T{j:03d}", COMMODITIES[k % len(COMMODITIES)],
                   round(max(1.0, rng.lognormvariate(math.log(80.0), 1.0)), 1),
                   round(rng.uniform(0.0, 6.0), 1), round(rng.uniform(0.8, 2.0), 2), None,
                   round(rng.uniform(200.0, 3000.0)))
              for k, (i, j) in enumerate(chosen)]
     base = Instance(params, tuple(b.nodes), tuple(b.segments), (), (), tuple(draft))
-    today, _ = flow_costs(build_network(base), base.flows, frozenset())
+    today, _ = flow_costs(build_network(base.nodes, base.segments, ()), base.flows,
+                          base.values_of_time, frozenset())
     final = []
     for f, c in zip(draft, today):
         if not math.isfinite(c):
@@ -487,7 +487,8 @@ def check(inst: Instance) -> None:
         assert all(q in ids and q != p.project_id for q in p.requires), p
     builders = {e.segment_id for e in inst.effects}
     assert all(s.segment_id in builders for s in inst.segments if s.status == "planned")
-    costs, _ = flow_costs(build_network(inst), inst.flows, frozenset())
+    costs, _ = flow_costs(build_network(inst.nodes, inst.segments, inst.effects), inst.flows,
+                          inst.values_of_time, frozenset())
     assert np.all(np.isfinite(costs)) and np.all(costs > 0), "a flow has no route today"
 
 

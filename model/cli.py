@@ -3,29 +3,31 @@ evaluate -> report, with the exit codes of spec §8."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import hashlib
-import io
 import logging
-import os
 import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Sequence
 
-from .decision import alternatives as find_alternatives
-from .decision import frontier_notes, sweep
+from .config import RunConfig
+from .console import Console, Progress
+from .explain import explain
+from .files import OutputError, write_atomic
 from .instance import Instance, Problem
 from .mapplot import draw_map
-from .pipeline import Outcome, optimise
-from .preprocess import check_feasibility, prepare
+from .preprocess import prepare
+from .problem import PortfolioProblem, check_feasibility
 from .reader import InputFileError, read_workbook
-from .report import OutputError, write_atomic, write_problems, write_report
+from .report import write_problems, write_report
 from .results import Results, RunInfo, collect
-from .solution import Progress
+from .sequencer import (Alternative, FrontierPoint, Outcome, SwitchingValue, alternatives,
+                        frontier_notes, optimise, sweep, switching_values)
+from .solution import Status
 from .template import write_template
+from .usage import EPILOG
 from .validate import errors, validate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -33,26 +35,6 @@ DEFAULT_INPUT = Path("inputs/corridors.xlsx")
 OUTPUT_DIR = Path("outputs")
 SHOWN_PROBLEMS = 50
 
-log = logging.getLogger("corridor_invest")
-
-EPILOG = """\
-examples:
-  python run.py --budget 2000
-  python run.py --input my.xlsx --budget 1500 --output outputs/my_run.xlsx
-  python run.py --budget 2000 --sweep 0:6000:500    # + Frontier sheet and chart
-  python run.py --budget 2000 --alternatives 5      # + the 5 next-best portfolios
-  python run.py --input my.xlsx --validate-only     # check the workbook, no solve
-  python run.py --make-template my_network.xlsx     # an empty input workbook
-
-exit status: 0 solved (optimal, or a portfolio within the time limit);
-2 input errors (all listed, with sheet, row and column; also written to a
-*_problems.xlsx beside the report) or an output that cannot be written;
-3 infeasible (e.g. must_do projects cost more than the budget);
-4 the solver failed or found no portfolio in time; 1 internal error (the
-traceback goes to a log file under outputs/). The input is never written to.
---validate-only exits 0 (clean, warnings allowed), 2 or 3 as above;
---make-template exits 0, or 2 when the file cannot be written.
-"""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -82,6 +64,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                          " STEP, USD million: adds the Frontier sheet and chart")
     ap.add_argument("--alternatives", type=_count, default=0, metavar="K",
                     help="also find the K next-best portfolios (Alternatives sheet)")
+    ap.add_argument("--switching-values", action="store_true",
+                    help="also find, for each candidate left out, the capex at which it would"
+                         " enter the optimum (Projects sheet; up to 12 solves each)")
     ap.add_argument("--validate-only", action="store_true",
                     help="check the input workbook (and that a portfolio can exist) without"
                          " solving")
@@ -152,36 +137,6 @@ def problems_path(report: Path) -> Path:
     return report.with_name(report.stem + "_problems.xlsx")
 
 
-class Console:
-    """The CLI's own output; --quiet keeps only errors."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self._terminal: TextIO | None = None
-        try:  # progress is printed while Pyomo captures stdout: keep our own copy
-            self._terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-            pass
-
-    def say(self, text: str = "") -> None:
-        if not self.quiet:
-            print(text)
-
-    def progress(self, text: str) -> None:
-        """A progress line, written past any output capture of the solver."""
-        if self.quiet:
-            return
-        if self._terminal is None:
-            print(text)
-        else:
-            sys.stdout.flush()
-            self._terminal.write(text + "\n")
-            self._terminal.flush()
-
-    def error(self, text: str) -> None:
-        print(text, file=sys.stderr)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -226,20 +181,18 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except InputFileError as exc:
         console.error(f"error: {exc}")
         return EXIT_INPUT
-    instance, problems = validate(raw)
-    if instance is None:
+    instance, sheet_config, problems = validate(raw)
+    if instance is None or sheet_config is None:
         return _report_input_errors(problems, output, input_path, console)
-    budget = args.budget if args.budget is not None else instance.parameters.budget_musd
-    output = args.output or default_output(input_path, budget)
-    instance = _with_overrides(instance, budget, args)
+    config = _with_overrides(sheet_config, args)
+    output = args.output or default_output(input_path, config.budget_musd)
     _show_warnings(instance.warnings, console)
     if args.validate_only:
-        return _validate_only(instance, budget, input_path, console)
+        return _validate_only(instance, config, input_path, console)
 
-    params = instance.parameters
-    unit = "USD million" if params.objective == "value" else "kt"
-    console.say(f"Solving with a budget of USD {budget:,.0f} million (time limit"
-                f" {params.time_limit_s:g} s) ...")
+    unit = "USD million" if instance.parameters.objective == "value" else "kt"
+    console.say(f"Solving with a budget of USD {config.budget_musd:,.0f} million (time limit"
+                f" {config.time_limit_s:g} s) ...")
     log_lines: list[str] = []
     progress = Progress(console.progress, unit)
 
@@ -247,19 +200,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
         log_lines.append(line)
         progress(line)
 
-    outcome = optimise(instance, budget, on_log_line=on_log_line)
+    outcome = optimise(instance, config, on_log_line=on_log_line)
     solution = outcome.solution
-    if solution.status == "infeasible":
+    if solution.status is Status.INFEASIBLE:
         return _show_infeasible(solution.message.split("; "), console)
     if not solution.has_portfolio:
         console.error(f"solver failed: {solution.message}")
         return EXIT_SOLVER
     timings = dict(outcome.timings)
-    frontier, alternatives = _decision_support(outcome, args, console, timings)
+    frontier, found, switching = _other_modes(outcome, config, args, console, timings)
     t = time.perf_counter()
-    info = _run_info(input_path, args, timings)
-    results = collect(outcome, info, instance.warnings, frontier=tuple(frontier),
-                      alternatives=tuple(alternatives))
+    info = _run_info(input_path, config, timings)
+    results = collect(outcome, explain(outcome, frontier, switching), info, instance.warnings,
+                      frontier=tuple(frontier), alternatives=tuple(found))
     timings["evaluate"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     try:
@@ -278,32 +231,35 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _decision_support(outcome: Outcome, args: argparse.Namespace, console: Console,
-                      timings: dict[str, float]) -> tuple[list, list]:
-    """The budget sweep and the near-optimal alternatives, on the built model."""
-    params = outcome.prep.instance.parameters
-    frontier: list = []
-    alternatives: list = []
+def _other_modes(outcome: Outcome, config: RunConfig, args: argparse.Namespace,
+                 console: Console, timings: dict[str, float]
+                 ) -> tuple[list[FrontierPoint], list[Alternative], dict[str, SwitchingValue]]:
+    """The budget sweep, the near-optimal alternatives and the switching
+    values, each on the solver already built."""
+    frontier: list[FrontierPoint] = []
+    found: list[Alternative] = []
+    switching: dict[str, SwitchingValue] = {}
     if args.sweep is not None:
         t = time.perf_counter()
         budgets = args.sweep
         console.say(f"Budget sweep: {len(budgets)} budgets from {budgets[0]:,.0f} to"
                     f" {budgets[-1]:,.0f} USD million")
-        frontier = sweep(outcome.prep, outcome.solver, budgets,
-                         time_limit=params.time_limit_s, mip_gap=params.mip_gap,
-                         progress=lambda text: console.say("  " + text))
-        outcome.solver.set_budget(outcome.budget)
+        frontier = sweep(outcome, budgets, config, progress=lambda text: console.say("  " + text))
         timings["sweep"] = time.perf_counter() - t
         for note in frontier_notes(frontier):
             console.say(f"  note: {note}")
     if args.alternatives:
         t = time.perf_counter()
         console.say(f"Finding the {args.alternatives} next-best portfolios ...")
-        alternatives = find_alternatives(outcome.prep, outcome.solver,
-                                         outcome.selected, args.alternatives,
-                                         time_limit=params.time_limit_s, mip_gap=params.mip_gap)
+        found = alternatives(outcome, args.alternatives, config)
         timings["alternatives"] = time.perf_counter() - t
-    return frontier, alternatives
+    if args.switching_values:
+        t = time.perf_counter()
+        console.say("Switching values: the capex at which each candidate left out would enter")
+        switching = switching_values(outcome, config,
+                                     progress=lambda text: console.say("  " + text))
+        timings["switching_values"] = time.perf_counter() - t
+    return frontier, found, switching
 
 
 def _make_template(path: Path, protect: Sequence[Path], console: Console) -> int:
@@ -326,11 +282,12 @@ def _make_template(path: Path, protect: Sequence[Path], console: Console) -> int
     return EXIT_OK
 
 
-def _validate_only(instance: Instance, budget: float, input_path: Path,
+def _validate_only(instance: Instance, config: RunConfig, input_path: Path,
                    console: Console) -> int:
     """--validate-only: the checks of a run, including why no portfolio could
     exist, without building or solving the model."""
-    reasons = check_feasibility(prepare(instance), budget)
+    budget = config.budget_musd
+    reasons = check_feasibility(PortfolioProblem(prepare(instance), budget))
     if reasons:
         return _show_infeasible(reasons, console)
     console.say(f"{input_path}: no input errors ({len(instance.nodes)} nodes,"
@@ -347,24 +304,17 @@ def _show_infeasible(reasons: Sequence[str], console: Console) -> int:
     return EXIT_INFEASIBLE
 
 
-def _with_overrides(instance: Instance, budget: float, args: argparse.Namespace) -> Instance:
-    changes: dict[str, float | str] = {"budget_musd": budget}
-    if args.time_limit is not None:
-        changes["time_limit_s"] = args.time_limit
-    if args.gap is not None:
-        changes["mip_gap"] = args.gap
-    if args.formulation is not None:
-        changes["formulation"] = args.formulation
-    return dataclasses.replace(instance,
-                               parameters=dataclasses.replace(instance.parameters, **changes))
+def _with_overrides(sheet: RunConfig, args: argparse.Namespace) -> RunConfig:
+    """The run settings: the Parameters sheet's, overridden by the command line."""
+    return sheet.with_overrides(
+        budget_musd=args.budget, budget_source="--budget" if args.budget is not None else None,
+        time_limit_s=args.time_limit, mip_gap=args.gap, formulation=args.formulation)
 
 
-def _run_info(input_path: Path, args: argparse.Namespace,
-              timings: dict[str, float]) -> RunInfo:
+def _run_info(input_path: Path, config: RunConfig, timings: dict[str, float]) -> RunInfo:
     digest = hashlib.sha256(input_path.read_bytes()).hexdigest()
     return RunInfo(str(input_path), digest, dt.datetime.now().isoformat(timespec="seconds"),
-                   " ".join(sys.argv), "--budget" if args.budget is not None
-                   else "Parameters sheet", timings)
+                   " ".join(sys.argv), config, timings)
 
 
 def _report_input_errors(problems: Sequence[Problem], output: Path, input_path: Path,
@@ -406,4 +356,9 @@ def _show_summary(r: Results, path: Path, console: Console) -> None:
     for p in chosen:
         proj = r.prep.instance.project(p)
         console.say(f"  {p:8s} USD {proj.capex_musd:8,.1f} m  {proj.name}")
+    a = r.explanation.appraisal
+    bcr = f"{a.bcr:.2f}" if a.bcr is not None else "n/a"
+    eirr = f"{a.eirr_pct:.1f}%" if a.eirr_pct is not None else "none"
+    console.say(f"Economic appraisal at {a.discount_pct:g}%: NPV USD {a.npv_musd:,.0f} million,"
+                f" BCR {bcr}, EIRR {eirr}")
     console.say(f"Report: {path}")

@@ -2,9 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+
+class Decision(str, Enum):
+    """What the model may do with a project (spec §3)."""
+
+    CANDIDATE = "candidate"  # the model decides; capex counts against the budget
+    MUST_DO = "must_do"  # selected; capex counts
+    COMMITTED = "committed"  # funded elsewhere: always in, capex does not count
+    EXCLUDED = "excluded"  # ignored
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def selectable(self) -> bool:
+        """A decision the financier pays for and the model (or the user) selects."""
+        return self in (Decision.CANDIDATE, Decision.MUST_DO)
 
 
 @dataclass(frozen=True)
@@ -34,17 +52,22 @@ class Problem:
 
 @dataclass(frozen=True)
 class Parameters:
-    budget_musd: float
+    """What the model means (spec §3 Parameters); how a run is solved lives in
+    config.RunConfig, apart from the data."""
+
     base_year: int
     horizon_year: int
     value_of_time: float
     default_elasticity: float
-    mip_gap: float = 0.001
-    gain_gap: float = 0.005
-    time_limit_s: float = 300.0
-    pwl_tolerance: float = 0.002
     objective: str = "volume"
-    formulation: str = "paths"
+    appraisal_discount_pct: float = 12.0
+    appraisal_end_year: int | None = None  # None: horizon_year + 20
+
+    def appraisal_end(self, first_year: int) -> int:
+        """Last appraisal year: as given, else 20 years after the horizon, and
+        never before the first year of benefits."""
+        end = self.horizon_year + 20 if self.appraisal_end_year is None else self.appraisal_end_year
+        return max(end, first_year)
 
 
 @dataclass(frozen=True)
@@ -58,12 +81,15 @@ class Attributes:
     fixed_cost_usd_per_t: float
 
     def generalized_cost(self, value_of_time: float) -> float:
-        """USD per tonne (spec §3); running time is 0 on a zero-length segment."""
-        running_h = self.length_km / self.speed_kmh if self.length_km > 0 else 0.0
-        return (self.length_km * self.cost_usd_per_tkm + self.fixed_cost_usd_per_t
-                + value_of_time * (running_h + self.fixed_time_h))
+        """USD per tonne (spec §3)."""
+        return self.money() + value_of_time * self.hours()
+
+    def money(self) -> float:
+        """Running cost and fees, USD per tonne."""
+        return self.length_km * self.cost_usd_per_tkm + self.fixed_cost_usd_per_t
 
     def hours(self) -> float:
+        """Running and dwell time; running time is 0 on a zero-length segment."""
         running_h = self.length_km / self.speed_kmh if self.length_km > 0 else 0.0
         return running_h + self.fixed_time_h
 
@@ -94,11 +120,14 @@ class Project:
     project_id: str
     name: str
     capex_musd: float
-    decision: str = "candidate"
+    decision: Decision = Decision.CANDIDATE
     group: str = ""
     requires: tuple[str, ...] = ()
     country: str = ""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decision", Decision(self.decision))
 
 
 @dataclass(frozen=True)
@@ -120,6 +149,7 @@ class Flow:
     elasticity: float
     alt_cost: float | None
     value_usd_per_t: float | None
+    value_of_time: float | None = None  # USD per tonne-hour; None: the Parameters value
 
     @property
     def label(self) -> str:
@@ -149,10 +179,20 @@ class Instance:
             object.__setattr__(self, "_project_index", cache)
         return cache
 
-    def potential(self, flow: Flow) -> float:
-        """P_k: base volume grown to the horizon year (spec §4)."""
-        years = self.parameters.horizon_year - self.parameters.base_year
+    def potential(self, flow: Flow, year: int | None = None) -> float:
+        """P_k,t: base volume grown to a year, the horizon by default (spec §4)."""
+        year = self.parameters.horizon_year if year is None else year
+        years = year - self.parameters.base_year
         return flow.base_volume_kt * (1.0 + flow.growth_pct / 100.0) ** years
+
+    def value_of_time(self, flow: Flow) -> float:
+        """The flow's own value of time, else the Parameters one (spec §3)."""
+        return self.parameters.value_of_time if flow.value_of_time is None else flow.value_of_time
+
+    @property
+    def values_of_time(self) -> tuple[float, ...]:
+        """Each flow's value of time, in flow order."""
+        return tuple(self.value_of_time(f) for f in self.flows)
 
     def weight(self, flow: Flow) -> float:
         """Objective weight: 1 for volume; USD million per kt for value."""
@@ -162,4 +202,5 @@ class Instance:
 
     @property
     def committed(self) -> frozenset[str]:
-        return frozenset(p.project_id for p in self.projects if p.decision == "committed")
+        return frozenset(p.project_id for p in self.projects
+                         if p.decision is Decision.COMMITTED)

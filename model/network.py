@@ -8,12 +8,13 @@ a route cheaper than doing nothing (spec §5).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .instance import Flow, Instance
+from .instance import Effect, Flow, Node, Segment
 
 # Pruning keeps states whose best route is within this relative slack of the
 # do-nothing cost, so rounding can never drop the do-nothing route itself.
@@ -23,12 +24,18 @@ PRUNE_SLACK = 1e-9
 @dataclass(frozen=True)
 class State:
     """One way of traversing a segment: its base state (project None) or the
-    segment as a project leaves it."""
+    segment as a project leaves it. Its generalized cost depends on the value
+    of time of the flow that uses it (spec §3), so the state keeps money and
+    hours apart."""
 
     segment: int
     project: str | None
-    gc: float
+    money: float  # USD per tonne: running cost and fees
     hours: float
+
+    def gc(self, value_of_time: float) -> float:
+        """Generalized cost, USD per tonne, at a flow's value of time."""
+        return self.money + value_of_time * self.hours
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,6 @@ class Network:
     index: dict[str, int]
     ends: tuple[tuple[int, int], ...]  # segment -> (from node, to node)
     states: tuple[tuple[State, ...], ...]  # segment -> its states
-    segment_ids: tuple[str, ...]
 
     @property
     def n_nodes(self) -> int:
@@ -46,72 +52,73 @@ class Network:
 
 @dataclass(frozen=True)
 class Paths:
-    """Least costs from a set of origins on one portfolio's network."""
+    """Least costs from a set of origins on one portfolio's network, at one
+    value of time."""
 
+    value_of_time: float
     origins: tuple[int, ...]
     cost: np.ndarray  # [len(origins), n_nodes]
     predecessor: np.ndarray
     pair_state: dict[tuple[int, int], State]  # (a, b) -> cheapest state joining them
 
 
-def build_network(instance: Instance) -> Network:
-    """States for every segment: base if open, one per non-excluded project."""
-    vot = instance.parameters.value_of_time
-    node_ids = tuple(n.node_id for n in instance.nodes)
+def build_network(nodes: Sequence[Node], segments: Sequence[Segment],
+                  effects: Sequence[Effect]) -> Network:
+    """States for every segment: base if open, one per effect given (the
+    caller leaves out excluded projects)."""
+    node_ids = tuple(n.node_id for n in nodes)
     index = {n: i for i, n in enumerate(node_ids)}
-    seg_index = {s.segment_id: i for i, s in enumerate(instance.segments)}
+    seg_index = {s.segment_id: i for i, s in enumerate(segments)}
     states: list[list[State]] = []
-    for i, seg in enumerate(instance.segments):
+    for i, seg in enumerate(segments):
         own = []
         if seg.status == "open":
-            own.append(State(i, None, seg.attributes.generalized_cost(vot),
-                             seg.attributes.hours()))
+            own.append(State(i, None, seg.attributes.money(), seg.attributes.hours()))
         states.append(own)
-    live = {p.project_id for p in instance.projects if p.decision != "excluded"}
-    for eff in instance.effects:
-        if eff.project_id not in live:
-            continue
+    for eff in effects:
         i = seg_index[eff.segment_id]
-        states[i].append(State(i, eff.project_id, eff.attributes.generalized_cost(vot),
+        states[i].append(State(i, eff.project_id, eff.attributes.money(),
                                eff.attributes.hours()))
-    ends = tuple((index[s.from_node], index[s.to_node]) for s in instance.segments)
-    return Network(node_ids, index, ends, tuple(tuple(s) for s in states),
-                   tuple(s.segment_id for s in instance.segments))
+    ends = tuple((index[s.from_node], index[s.to_node]) for s in segments)
+    return Network(node_ids, index, ends, tuple(tuple(s) for s in states))
 
 
-def usable_states(network: Network, portfolio: frozenset[str]) -> list[State]:
+def usable_states(network: Network, portfolio: frozenset[str],
+                  value_of_time: float) -> list[State]:
     """The cheapest usable state of every segment under a portfolio."""
     best: list[State] = []
     for own in network.states:
         usable = [s for s in own if s.project is None or s.project in portfolio]
         if usable:
-            best.append(min(usable, key=lambda s: s.gc))
+            best.append(min(usable, key=lambda s: s.gc(value_of_time)))
     return best
 
 
 def shortest_paths(network: Network, portfolio: frozenset[str],
-                   origins: list[int] | tuple[int, ...]) -> Paths:
+                   origins: list[int] | tuple[int, ...], value_of_time: float) -> Paths:
     """Least generalized cost from each origin with the portfolio applied."""
     pair_state: dict[tuple[int, int], State] = {}
-    for state in usable_states(network, portfolio):
+    pair_cost: dict[tuple[int, int], float] = {}
+    for state in usable_states(network, portfolio, value_of_time):
         a, b = network.ends[state.segment]
+        cost = state.gc(value_of_time)
         for key in ((a, b), (b, a)):
-            old = pair_state.get(key)
-            if old is None or state.gc < old.gc:
-                pair_state[key] = state
+            if key not in pair_cost or cost < pair_cost[key]:
+                pair_state[key], pair_cost[key] = state, cost
     n = network.n_nodes
     if pair_state:
         rows, cols = zip(*pair_state)
-        data = [pair_state[k].gc for k in pair_state]
+        data = list(pair_cost.values())
     else:
         rows, cols, data = (), (), []
     graph = csr_matrix((data, (rows, cols)), shape=(n, n))
     origins = tuple(origins)
     if not origins:
-        return Paths(origins, np.zeros((0, n)), np.zeros((0, n), dtype=int), pair_state)
+        return Paths(value_of_time, origins, np.zeros((0, n)), np.zeros((0, n), dtype=int),
+                     pair_state)
     cost, pred = dijkstra(graph, directed=True, indices=list(origins),
                           return_predecessors=True)
-    return Paths(origins, np.atleast_2d(cost), np.atleast_2d(pred), pair_state)
+    return Paths(value_of_time, origins, np.atleast_2d(cost), np.atleast_2d(pred), pair_state)
 
 
 def route(paths: Paths, origin: int, destination: int) -> list[State]:
@@ -126,15 +133,37 @@ def route(paths: Paths, origin: int, destination: int) -> list[State]:
     return [paths.pair_state[(a, b)] for a, b in zip(nodes, nodes[1:])]
 
 
-def flow_costs(network: Network, flows: tuple[Flow, ...] | list[Flow],
-               portfolio: frozenset[str]) -> tuple[np.ndarray, Paths]:
-    """SP_k(x) for every flow: min(network route, alt_cost) (spec §4)."""
-    origins = sorted({network.index[f.origin] for f in flows})
-    paths = shortest_paths(network, portfolio, origins)
-    row = {o: i for i, o in enumerate(origins)}
+def paths_by_time_value(network: Network, portfolio: frozenset[str],
+                        ends: dict[float, set[int]]) -> dict[float, Paths]:
+    """Shortest paths from the given nodes, one Dijkstra run per value of time."""
+    return {vot: shortest_paths(network, portfolio, sorted(nodes), vot)
+            for vot, nodes in ends.items()}
+
+
+def origins_by_time_value(network: Network, flows: Sequence[Flow],
+                          values_of_time: Sequence[float]) -> dict[float, set[int]]:
+    out: dict[float, set[int]] = {}
+    for f, vot in zip(flows, values_of_time):
+        out.setdefault(vot, set()).add(network.index[f.origin])
+    return out
+
+
+def network_cost(paths: dict[float, Paths], network: Network, flow: Flow, vot: float) -> float:
+    """Least cost of a flow's route on the network (inf if none)."""
+    p = paths[vot]
+    return float(p.cost[p.origins.index(network.index[flow.origin]),
+                        network.index[flow.destination]])
+
+
+def flow_costs(network: Network, flows: Sequence[Flow], values_of_time: Sequence[float],
+               portfolio: frozenset[str]) -> tuple[np.ndarray, dict[float, Paths]]:
+    """SP_k(x) for every flow: min(network route, alt_cost) (spec §4), each at
+    its own value of time; with the shortest paths per value of time."""
+    paths = paths_by_time_value(network, portfolio,
+                                origins_by_time_value(network, flows, values_of_time))
     costs = np.empty(len(flows))
-    for k, f in enumerate(flows):
-        c = paths.cost[row[network.index[f.origin]], network.index[f.destination]]
+    for k, (f, vot) in enumerate(zip(flows, values_of_time)):
+        c = network_cost(paths, network, f, vot)
         costs[k] = min(c, f.alt_cost) if f.alt_cost is not None else c
     return costs, paths
 
@@ -149,16 +178,17 @@ class FlowArcs:
     arcs: tuple[tuple[int, int, State], ...]  # (tail, head, state)
 
 
-def prune_arcs(network: Network, flow_index: int, flow: Flow, lower: Paths, cdn: float,
-               committed: frozenset[str], decision: frozenset[str]) -> FlowArcs:
+def prune_arcs(network: Network, flow_index: int, flow: Flow, vot: float, lower: Paths,
+               cdn: float, committed: frozenset[str], decision: frozenset[str]) -> FlowArcs:
     """Directed arc states that can lie on a route cheaper than doing nothing.
 
     ``lower`` holds least costs with every selectable project's best effect
-    applied (a lower bound for any portfolio), from origins and destinations
-    alike (segments are undirected). Base and committed states are always
-    usable; a state of a project in ``decision`` only if it is selected, and
-    only worth keeping if cheaper than the segment's always-usable state;
-    states of any other project can never be used.
+    applied (a lower bound for any portfolio) at the flow's value of time
+    ``vot``, from origins and destinations alike (segments are undirected).
+    Base and committed states are always usable; a state of a project in
+    ``decision`` only if it is selected, and only worth keeping if cheaper than
+    the segment's always-usable state; states of any other project can never
+    be used.
     """
     o, d = network.index[flow.origin], network.index[flow.destination]
     from_o = lower.cost[lower.origins.index(o)]
@@ -166,18 +196,19 @@ def prune_arcs(network: Network, flow_index: int, flow: Flow, lower: Paths, cdn:
     limit = cdn * (1.0 + PRUNE_SLACK)
     arcs: list[tuple[int, int, State]] = []
     for seg, own in enumerate(network.states):
-        fixed = [s.gc for s in own if s.project is None or s.project in committed]
+        fixed = [s.gc(vot) for s in own if s.project is None or s.project in committed]
         floor = min(fixed) if fixed else np.inf
         a, b = network.ends[seg]
         for s in own:
+            gc = s.gc(vot)
             conditional = s.project is not None and s.project not in committed
-            if conditional and (s.project not in decision or s.gc >= floor):
+            if conditional and (s.project not in decision or gc >= floor):
                 continue
-            if not conditional and s.gc > floor:
+            if not conditional and gc > floor:
                 continue
             for tail, head in ((a, b), (b, a)):
                 if head == o or tail == d:
                     continue
-                if from_o[tail] + s.gc + to_d[head] <= limit:
+                if from_o[tail] + gc + to_d[head] <= limit:
                     arcs.append((tail, head, s))
     return FlowArcs(flow_index, o, d, tuple(arcs))

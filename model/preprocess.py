@@ -2,17 +2,23 @@
 
 Which projects can be chosen at all, the cost levels of every flow (today,
 do-nothing, best possible) and the pruned arc states of the flows a project
-can change. Flows no project can change become constants (spec §5).
+can change. Flows no project can change become constants (spec §5). The
+demand (potentials, elasticities, weights) rides along apart, so a scenario
+can swap it without new shortest paths (``with_demand``).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from .instance import Instance
-from .network import FlowArcs, Network, build_network, flow_costs, prune_arcs, shortest_paths
+from .demand import Demand, horizon_demand
+from .instance import Decision, Effect, Instance, Project
+from .network import FlowArcs, Network, build_network, flow_costs, paths_by_time_value, prune_arcs
+from .numerics import TINY
 
 
 @dataclass(frozen=True)
@@ -25,59 +31,74 @@ class Prepared:
     c0: np.ndarray  # today's cost per flow (no projects at all)
     cdn: np.ndarray  # do-nothing cost (committed only)
     cmin: np.ndarray  # least cost with every selectable project applied
-    potential: np.ndarray  # P_k
     variable: tuple[FlowArcs, ...]  # flows some project can change
+    demand: Demand
 
     @property
     def must_do(self) -> tuple[str, ...]:
         return tuple(p for p in self.decision
-                     if self.instance.project(p).decision == "must_do")
+                     if self.instance.project(p).decision is Decision.MUST_DO)
+
+    @property
+    def potential(self) -> np.ndarray:
+        """P_k in the horizon year (what the volumes report)."""
+        return self.demand.horizon_potential
+
+    def with_demand(self, demand: Demand) -> Prepared:
+        """The same network and paths under another demand (a scenario)."""
+        return dataclasses.replace(self, demand=demand)
 
 
-def segment_projects(instance: Instance) -> dict[str, list[str]]:
+def live_projects(projects: Iterable[Project]) -> frozenset[str]:
+    return frozenset(p.project_id for p in projects if p.decision is not Decision.EXCLUDED)
+
+
+def segment_projects(projects: Sequence[Project], effects: Sequence[Effect]
+                     ) -> dict[str, list[str]]:
     """segment_id -> non-excluded projects that change it, in input order."""
-    live = {p.project_id for p in instance.projects if p.decision != "excluded"}
+    live = live_projects(projects)
     out: dict[str, list[str]] = defaultdict(list)
-    for e in instance.effects:
+    for e in effects:
         if e.project_id in live and e.project_id not in out[e.segment_id]:
             out[e.segment_id].append(e.project_id)
     return out
 
 
-def group_members(instance: Instance) -> dict[str, list[str]]:
+def group_members(projects: Sequence[Project]) -> dict[str, list[str]]:
     """group label -> non-excluded projects in it."""
     out: dict[str, list[str]] = defaultdict(list)
-    for p in instance.projects:
-        if p.group and p.decision != "excluded":
+    for p in projects:
+        if p.group and p.decision is not Decision.EXCLUDED:
             out[p.group].append(p.project_id)
     return out
 
 
-def blocked_projects(instance: Instance) -> dict[str, str]:
+def blocked_projects(projects: Sequence[Project], effects: Sequence[Effect]
+                     ) -> dict[str, str]:
     """Candidates and must_do projects that no portfolio can hold, with why."""
-    committed = instance.committed
+    committed = {p.project_id for p in projects if p.decision is Decision.COMMITTED}
     blocked: dict[str, str] = {}
-    for members in group_members(instance).values():
+    for members in group_members(projects).values():
         for c in (m for m in members if m in committed):
             for p in members:
                 if p not in committed:
                     blocked.setdefault(p, f"alternative to {c} (same group), which is committed")
-    for seg, members in segment_projects(instance).items():
+    for seg, members in segment_projects(projects, effects).items():
         for c in (m for m in members if m in committed):
             for p in members:
                 if p not in committed:
                     blocked.setdefault(
                         p, f"changes segment {seg}, which committed project {c} also changes")
-    decision = {p.project_id: p for p in instance.projects}
+    by_id = {p.project_id: p for p in projects}
     changed = True
     while changed:  # requires propagate: a project needing a blocked one is blocked
         changed = False
-        for p in instance.projects:
-            if p.decision in ("committed", "excluded") or p.project_id in blocked:
+        for p in projects:
+            if not p.decision.selectable or p.project_id in blocked:
                 continue
             for q in p.requires:
-                other = decision.get(q)
-                if other is not None and other.decision == "excluded":
+                other = by_id.get(q)
+                if other is not None and other.decision is Decision.EXCLUDED:
                     blocked[p.project_id] = f"requires {q}, which is excluded"
                 elif q in blocked:
                     blocked[p.project_id] = f"requires {q}, which cannot be selected"
@@ -101,71 +122,40 @@ def required_closure(instance: Instance, project_id: str) -> frozenset[str]:
     return frozenset(seen) - instance.committed
 
 
-def prepare(instance: Instance) -> Prepared:
-    network = build_network(instance)
+def prepare(instance: Instance, demand: Demand | None = None) -> Prepared:
+    """Network states, cost levels and pruned arcs; the horizon demand unless
+    another is given."""
+    live = live_projects(instance.projects)
+    network = build_network(instance.nodes, instance.segments,
+                            [e for e in instance.effects if e.project_id in live])
     committed = instance.committed
-    blocked = blocked_projects(instance)
+    blocked = blocked_projects(instance.projects, instance.effects)
     decision = tuple(p.project_id for p in instance.projects
-                     if p.decision in ("candidate", "must_do") and p.project_id not in blocked)
-    flows = instance.flows
-    c0, _ = flow_costs(network, flows, frozenset())
-    cdn, _ = flow_costs(network, flows, committed)
+                     if p.decision.selectable and p.project_id not in blocked)
+    flows, vots = instance.flows, instance.values_of_time
+    c0, _ = flow_costs(network, flows, vots, frozenset())
+    cdn, _ = flow_costs(network, flows, vots, committed)
     everything = committed | frozenset(decision)
-    cmin, _ = flow_costs(network, flows, everything)
-    potential = np.array([instance.potential(f) for f in flows])
+    cmin, _ = flow_costs(network, flows, vots, everything)
 
-    changeable = [k for k in range(len(flows)) if cmin[k] < cdn[k] * (1.0 - 1e-12)]
-    ends = sorted({network.index[flows[k].origin] for k in changeable}
-                  | {network.index[flows[k].destination] for k in changeable})
-    lower = shortest_paths(network, everything, ends)
-    variable = tuple(prune_arcs(network, k, flows[k], lower, float(cdn[k]), committed,
-                                frozenset(decision)) for k in changeable)
-    return Prepared(instance, network, committed, decision, blocked, c0, cdn, cmin,
-                    potential, variable)
-
-
-def affordable(prep: Prepared, budget: float) -> dict[str, bool]:
-    """For each selectable project: can it and what it requires fit the budget?
-    Solvers bound the others to 0, which tightens the LP bound at no cost."""
-    inst = prep.instance
-    return {p: sum(inst.project(q).capex_musd for q in required_closure(inst, p))
-            <= budget + 1e-9 for p in prep.decision}
-
-
-def check_feasibility(prep: Prepared, budget: float) -> list[str]:
-    """Why no portfolio can exist, found before solving (exit 3); empty if none."""
-    inst = prep.instance
-    must = [p.project_id for p in inst.projects if p.decision == "must_do"]
-    reasons = [f"must_do project {p} can never be selected: {prep.blocked[p]}"
-               for p in must if p in prep.blocked]
-    if reasons:
-        return reasons
-    needed: set[str] = set()
-    for p in must:
-        needed |= required_closure(inst, p)
-    cost = sum(inst.project(p).capex_musd for p in needed)
-    if cost > budget + 1e-9:
-        extra = sorted(needed - set(must))
-        with_req = f" (with what they require: {', '.join(extra)})" if extra else ""
-        reasons.append(f"the must_do projects {', '.join(must)}{with_req} cost {cost:,.1f}"
-                       f" USD million, more than the budget of {budget:,.1f} USD million")
-    rivals = list(group_members(inst).items()) + [
-        (f"segment {s}", m) for s, m in segment_projects(inst).items()]
-    for label, members in rivals:
-        clash = sorted(set(members) & needed)
-        if len(clash) > 1:
-            where = label if label.startswith("segment") else f"group '{label}'"
-            reasons.append(f"must_do projects (or what they require) {' and '.join(clash)} are"
-                           f" alternatives ({where}): at most one of them can be selected")
-    return reasons
+    changeable = [k for k in range(len(flows)) if cmin[k] < cdn[k] * (1.0 - TINY)]
+    ends: dict[float, set[int]] = {}
+    for k in changeable:
+        ends.setdefault(vots[k], set()).update(
+            (network.index[flows[k].origin], network.index[flows[k].destination]))
+    lower = paths_by_time_value(network, everything, ends)
+    variable = tuple(prune_arcs(network, k, flows[k], vots[k], lower[vots[k]], float(cdn[k]),
+                                committed, frozenset(decision)) for k in changeable)
+    return Prepared(instance, network, committed, decision, blocked, c0, cdn, cmin, variable,
+                    demand if demand is not None else horizon_demand(instance))
 
 
 def constant_objective(prep: Prepared) -> float:
-    """Weighted volume of the flows no project can change."""
+    """Objective value of the flows no project can change."""
     changeable = {fa.flow for fa in prep.variable}
-    total = 0.0
-    for k, flow in enumerate(prep.instance.flows):
-        if k not in changeable:
-            total += (prep.potential[k] * prep.instance.weight(flow)
-                      * (prep.cdn[k] / prep.c0[k]) ** -flow.elasticity)
-    return float(total)
+    fixed = np.array([k not in changeable for k in range(len(prep.instance.flows))], dtype=bool)
+    if not fixed.any():
+        return 0.0
+    d = prep.demand
+    value = d.value_scale[fixed] * (prep.cdn[fixed] / prep.c0[fixed]) ** -d.elasticity[fixed]
+    return float(sum(value))  # in flow order, as the solvers' offsets always were

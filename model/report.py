@@ -7,61 +7,16 @@ half-written report (and never touches the previous one).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import xlsxwriter
 
+from .files import write_atomic
 from .instance import Problem
 from .results import (Results, alternative_rows, corridor_rows, frontier_rows, project_rows,
                       ranking_rows, run_info_rows, segment_rows, summary_rows, trade_rows)
-
-
-class OutputError(Exception):
-    """The report cannot be written; the message names the file and what to do."""
-
-
-def write_atomic(path: Path, build: Callable[[Path], None], *,
-                 protect: Sequence[Path] = ()) -> Path:
-    """Run build(tmp) and move tmp onto path; refuse to overwrite protected files."""
-    path = Path(path).resolve()
-    for other in protect:
-        if path == Path(other).resolve():
-            raise OutputError(f"refusing to write the report over the input workbook {path};"
-                              " choose another --output")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~tmp_", suffix=path.suffix or ".xlsx",
-                                        dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: the folder {path.parent} is not writable"
-                          f" ({exc.strerror}); choose another --output") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        build(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputError(f"cannot write {path}: it is open in another program (close it in"
-                          " Excel) or the folder is read-only; or choose another --output"
-                          ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class Sheets:
@@ -114,11 +69,14 @@ def write_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 
 
 SUMMARY_FORMATS = {"mip_gap": "pct", "gain_gap": "pct", "build_s": "2", "solve_s": "2",
-                   "total_s": "2", "pwl_tolerance": "pct"}
+                   "total_s": "2", "pwl_tolerance": "pct", "npv_musd": "1", "eirr_pct": "1",
+                   "pv_benefits_musd": "1", "pv_capex_musd": "1"}
 
 PROJECT_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 40), ("capex_musd", "1", 11),
                    ("decision", "text", 11), ("selected", "text", 10),
                    ("marginal_gain_kt", "1", 13), ("gain_per_musd", "2", 11),
+                   ("npv_musd", "1", 11), ("bcr", "2", 8),
+                   ("switching_capex_musd", "1", 13), ("switching_note", "wrap", 30),
                    ("group", "text", 10), ("requires", "text", 12), ("country", "text", 9),
                    ("reason", "wrap", 50)]
 TRADE_COLUMNS = [("origin", "text", 9), ("destination", "text", 11), ("commodity", "text", 14),
@@ -143,13 +101,16 @@ def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
 
 
 def _write_summary(sh: Sheets, r: Results) -> None:
+    """A plain item/value/note table (pandas reads it as it is); the headline
+    sentence is its first row."""
     ws = sh.wb.add_worksheet("Summary")
-    ws.write(0, 0, "Corridor investment: optimised portfolio", sh.title)
-    ws.write(1, 0, headline(r), sh.note)
-    ws.write(3, 0, "item", sh.header)
-    ws.write(3, 1, "value", sh.header)
-    ws.write(3, 2, "note", sh.header)
-    for i, (item, value, note) in enumerate(summary_rows(r), start=4):
+    ws.write(0, 0, "item", sh.header)
+    ws.write(0, 1, "value", sh.header)
+    ws.write(0, 2, "note", sh.header)
+    ws.write_string(1, 0, "headline", sh.title)
+    ws.write_string(1, 1, headline(r), sh.formats["text"])
+    ws.write_string(1, 2, "Corridor investment: the optimised portfolio in one sentence")
+    for i, (item, value, note) in enumerate(summary_rows(r), start=2):
         ws.write_string(i, 0, item)
         fmt = sh.formats[SUMMARY_FORMATS.get(item, "2" if isinstance(value, float) else "text")]
         write_cell(ws, i, 1, value, fmt)
@@ -157,7 +118,7 @@ def _write_summary(sh: Sheets, r: Results) -> None:
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 2, 70)
-    ws.freeze_panes(4, 0)
+    ws.freeze_panes(1, 0)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
 
@@ -213,6 +174,7 @@ RANKING_COLUMNS = [("rank", "int", 6), ("project_id", "text", 11), ("name", "wra
 FRONTIER_COLUMNS = [("budget_musd", "int", 11), ("trade_optimised_kt", "1", 13),
                     ("spent_musd", "1", 11), ("trade_ranking_kt", "1", 13),
                     ("selected", "wrap", 36), ("added", "text", 14), ("dropped", "text", 14),
+                    ("npv_musd", "1", 11), ("bcr", "2", 8), ("npv_added_musd", "1", 12),
                     ("status", "text", 10), ("gain_gap", "pct", 9), ("note", "wrap", 36)]
 ALTERNATIVE_COLUMNS = [("rank", "int", 6), ("selected", "wrap", 40), ("spent_musd", "1", 11),
                        ("trade_kt", "1", 12), ("below_optimum_kt", "1", 12),
@@ -234,11 +196,18 @@ def _write_frontier(sh: Sheets, r: Results) -> None:
     chart.set_y_axis({"name": "trade (kt/yr)", "num_format": "#,##0"})
     chart.set_size({"width": 760, "height": 400})
     ws.insert_chart(n + 3, 0, chart)
-    notes = [row["note"] for row in rows if row["note"]]
-    ws.write(n + 25, 0, "The optimum is not nested: " + ("; ".join(
-        f"at USD {row['budget_musd']:,.0f} million the {row['note']}" for row in rows
-        if row["note"]) if notes else "no larger budget dropped a project in this sweep."),
-        sh.note)
+    money = sh.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    money.add_series({"name": "NPV (USD million)", "categories": ["Frontier", 1, 0, n, 0],
+                      "values": ["Frontier", 1, 7, n, 7], "marker": {"type": "circle"}})
+    money.add_series({"name": "BCR", "categories": ["Frontier", 1, 0, n, 0],
+                      "values": ["Frontier", 1, 8, n, 8], "marker": {"type": "diamond"},
+                      "y2_axis": True})
+    money.set_title({"name": "What the money buys: NPV and BCR against budget"})
+    money.set_x_axis({"name": "budget (USD million)", "num_format": "#,##0"})
+    money.set_y_axis({"name": "NPV (USD million)", "num_format": "#,##0"})
+    money.set_y2_axis({"name": "BCR", "num_format": "0.00"})
+    money.set_size({"width": 760, "height": 400})
+    ws.insert_chart(n + 25, 0, money)
 
 
 def _write_charts(sh: Sheets, r: Results) -> None:
@@ -304,11 +273,16 @@ def _write_run_info(sh: Sheets, r: Results) -> None:
 
 
 def _write_parameters(sh: Sheets, r: Results) -> None:
+    """What the model meant (the Parameters) and how it was run (the run
+    settings, the budget among them), one row each."""
     params = asdict(r.prep.instance.parameters)
-    params["budget_musd"] = r.budget
-    rows = [{"parameter": f.name, "value": params[f.name]}
-            for f in fields(r.prep.instance.parameters)]
-    sh.table("Parameters", [("parameter", "text", 26), ("value", "text", 16)], rows)
+    settings = asdict(r.config)
+    rows = ([{"parameter": f.name, "value": params[f.name], "kind": "model"}
+             for f in fields(r.prep.instance.parameters)]
+            + [{"parameter": f.name, "value": str(settings[f.name]), "kind": "run setting"}
+               for f in fields(r.config)])
+    sh.table("Parameters", [("parameter", "text", 26), ("value", "text", 16),
+                            ("kind", "text", 12)], rows)
 
 
 def write_problems(problems: Sequence[Problem], path: Path, *,

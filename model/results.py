@@ -5,15 +5,17 @@ solver's linearised objective appears only as the bound and the gap.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .decision import (Alternative, FrontierPoint, Ranking, benefit_cost_ranking,
-                       marginal_gains, reasons)
+from .config import Formulation, RunConfig
 from .evaluate import Evaluation, evaluate, today
-from .instance import Problem
-from .pipeline import Outcome
+from .explain import Explanation
+from .highs_util import highs_version
+from .instance import Decision, Problem
 from .preprocess import Prepared, segment_projects
+from .ranking import Ranking
+from .sequencer import Alternative, FrontierPoint, Outcome
 from .solution import Solution, gain_gap
 
 
@@ -23,7 +25,7 @@ class RunInfo:
     input_sha256: str
     run_at: str
     command: str
-    budget_source: str  # "--budget" or "Parameters sheet"
+    config: RunConfig
     timings: dict[str, float]
 
 
@@ -31,24 +33,44 @@ class RunInfo:
 class Results:
     """What a run found: portfolio, exact evaluations and the solver's certificate."""
 
-    prep: Prepared
-    budget: float
-    solution: Solution
-    selected: frozenset[str]  # the solver's portfolio less zero-gain projects
+    outcome: Outcome
     today: Evaluation
     do_nothing: Evaluation
     optimised: Evaluation
+    explanation: Explanation
     info: RunInfo
     warnings: tuple[Problem, ...] = ()
-    ranking: Ranking | None = None
-    marginal: dict[str, float] = field(default_factory=dict)  # selected -> kt/yr
-    reasons: dict[str, str] = field(default_factory=dict)  # not selected -> why
     frontier: tuple[FrontierPoint, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
 
     @property
+    def prep(self) -> Prepared:
+        return self.outcome.prep
+
+    @property
+    def budget(self) -> float:
+        return self.outcome.budget
+
+    @property
+    def solution(self) -> Solution:
+        return self.outcome.solution
+
+    @property
+    def selected(self) -> frozenset[str]:
+        """The returned portfolio: the solver's less projects that add nothing."""
+        return self.outcome.selected
+
+    @property
+    def ranking(self) -> Ranking | None:
+        return self.outcome.ranking
+
+    @property
+    def config(self) -> RunConfig:
+        return self.info.config
+
+    @property
     def spent(self) -> float:
-        return sum(self.prep.instance.project(p).capex_musd for p in self.selected)
+        return self.outcome.problem.spent(self.selected)
 
     @property
     def trade_today_kt(self) -> float:
@@ -70,17 +92,14 @@ class Results:
         return None if self.ranking is None else self.optimised.volume_kt - self.ranking.volume_kt
 
 
-def collect(outcome: Outcome, info: RunInfo, warnings: tuple[Problem, ...] = (), *,
-            frontier: tuple[FrontierPoint, ...] = (),
+def collect(outcome: Outcome, explanation: Explanation, info: RunInfo,
+            warnings: tuple[Problem, ...] = (), *, frontier: tuple[FrontierPoint, ...] = (),
             alternatives: tuple[Alternative, ...] = ()) -> Results:
-    """Exact evaluations and decision support for a solved outcome."""
-    prep, selected = outcome.prep, outcome.selected
-    return Results(
-        prep, outcome.budget, outcome.solution, selected, today(prep),
-        evaluate(prep, frozenset()), evaluate(prep, selected), info, warnings,
-        outcome.ranking or benefit_cost_ranking(prep, outcome.budget),
-        marginal_gains(prep, selected),
-        reasons(prep, selected, outcome.budget, frontier), frontier, alternatives)
+    """The exact evaluations the report's tables are written from."""
+    prep = outcome.prep
+    return Results(outcome, today(prep), evaluate(prep, frozenset()),
+                   evaluate(prep, outcome.selected), explanation, info, warnings, frontier,
+                   alternatives)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
@@ -127,10 +146,10 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     inst = r.prep.instance
     sol = r.solution
     value_mode = inst.parameters.objective == "value"
-    exact = inst.parameters.formulation == "paths"
+    exact = r.config.formulation is Formulation.PATHS
     unit = "USD million/yr" if value_mode else "kt/yr"
     rows: list[tuple[str, Any, str]] = [
-        ("budget_musd", r.budget, f"USD million ({r.info.budget_source})"),
+        ("budget_musd", r.budget, f"USD million ({r.config.budget_source})"),
         ("spent_musd", r.spent, "capex of selected candidate and must_do projects"),
         ("projects_selected", len(r.selected), "; ".join(sorted(r.selected)) or "none"),
         ("trade_today_kt", r.trade_today_kt, "sum of base_volume_kt (base year)"),
@@ -171,12 +190,14 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
          "% of the ranking's volume"),
         ("solver_objective", sol.objective, f"{unit}; the solver's value of its portfolio"
                                             + (" (exact)" if exact else " (linearised)")),
-        ("formulation", inst.parameters.formulation, "paths: route options, exact volumes;"
-                                                     " arc: arc flows, piecewise-linear curve"),
-        ("gain_gap_target", inst.parameters.gain_gap, "the solver stops when gain_gap and"
-                                                      " mip_gap are both within target"),
-        ("pwl_tolerance", inst.parameters.pwl_tolerance, "max relative error of the volume curve"
-                                                         " (arc formulation only)"),
+        ("formulation", str(r.config.formulation), "paths: route options, exact volumes;"
+                                                   " arc: arc flows, piecewise-linear curve"),
+        ("gain_gap_target", r.config.gain_gap, "the solver stops when gain_gap and"
+                                               " mip_gap are both within target"),
+        ("pwl_tolerance", r.config.pwl_tolerance, "max relative error of the volume curve"
+                                                  " (arc formulation only)"),
+        *appraisal_rows(r),
+        *frontier_summary_rows(r),
         ("horizon_year", inst.parameters.horizon_year, ""),
         ("base_year", inst.parameters.base_year, ""),
         ("warnings", len(r.warnings), "see the Warnings sheet"),
@@ -184,21 +205,49 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     return rows
 
 
+def appraisal_rows(r: Results) -> list[tuple[str, Any, str]]:
+    """Spec §10: what the money buys, on exact volumes, beside the objective."""
+    a = r.explanation.appraisal
+    params = r.prep.instance.parameters
+    years = a.stream.years
+    span = f"{years[0]}-{years[-1]}" if years else "none"
+    return [
+        ("npv_musd", a.npv_musd, f"USD million, {span} discounted at {a.discount_pct:g}% to"
+                                 f" {years[0] if years else params.base_year + 1}: user benefit"
+                                 " (rule of half) less capex (financed and partners')"),
+        ("bcr", a.bcr, "present value of benefits / present value of capex"),
+        ("eirr_pct", a.eirr_pct, "% a year: the discount rate at which NPV = 0 (blank: none)"),
+        ("pv_benefits_musd", a.pv_benefits_musd, "USD million"),
+        ("pv_capex_musd", a.pv_capex_musd, "USD million"),
+        ("benefit_horizon_musd", a.benefit_per_year_musd,
+         f"USD million a year of user benefit from {params.horizon_year} on (held after)"),
+        ("appraisal_discount_pct", a.discount_pct, "% a year (Parameters; blank = 12)"),
+        ("appraisal_years", span, "projects open from base_year + 1 (no construction time in a"
+                                  " one-shot run); after the horizon volumes are held"),
+    ]
+
+
 def project_rows(r: Results) -> list[dict[str, Any]]:
     rows = []
     for p in r.prep.instance.projects:
         selected = p.project_id in r.selected
-        gain = r.marginal.get(p.project_id)
+        gain = r.explanation.marginal.get(p.project_id)
+        share = r.explanation.project_appraisal.get(p.project_id)
+        switch = r.explanation.switching.get(p.project_id)
         rows.append({
             "project_id": p.project_id, "name": p.name, "capex_musd": p.capex_musd,
             "decision": p.decision,
-            "selected": "yes" if selected else ("committed" if p.decision == "committed"
+            "selected": "yes" if selected else ("committed" if p.decision is Decision.COMMITTED
                                                 else "no"),
             "marginal_gain_kt": gain,
             "gain_per_musd": gain / p.capex_musd if gain is not None and p.capex_musd > 0
             else None,
+            "npv_musd": share.npv_musd if share else None,
+            "bcr": share.bcr if share else None,
             "group": p.group, "requires": ";".join(p.requires), "country": p.country,
-            "reason": r.reasons.get(p.project_id, ""),
+            "reason": r.explanation.reasons.get(p.project_id, ""),
+            "switching_capex_musd": switch.capex_musd if switch else None,
+            "switching_note": switch.note if switch else "",
         })
     return rows
 
@@ -229,7 +278,7 @@ def segment_rows(r: Results) -> list[dict[str, Any]]:
     vot = prep.instance.parameters.value_of_time
     after = segment_volumes(prep, r.optimised)
     before = segment_volumes(prep, r.do_nothing)
-    changers = segment_projects(prep.instance)
+    changers = segment_projects(prep.instance.projects, prep.instance.effects)
     rows = []
     for i, s in enumerate(prep.instance.segments):
         applied = [p for p in changers.get(s.segment_id, []) if p in r.optimised.applied]
@@ -250,7 +299,7 @@ def segment_rows(r: Results) -> list[dict[str, Any]]:
 
 
 def _spent(r: Results, chosen: frozenset[str]) -> float:
-    return sum(r.prep.instance.project(p).capex_musd for p in chosen)
+    return r.outcome.problem.spent(chosen)
 
 
 def _pct(part: float | None, whole: float | None) -> float | None:
@@ -280,12 +329,39 @@ def ranking_rows(r: Results) -> list[dict[str, Any]]:
 
 
 def frontier_rows(r: Results) -> list[dict[str, Any]]:
-    return [{"budget_musd": pt.budget, "trade_optimised_kt": pt.volume_kt,
-             "spent_musd": pt.spent, "trade_ranking_kt": pt.ranking_kt,
-             "selected": ";".join(sorted(pt.selected)), "added": ";".join(pt.added),
-             "dropped": ";".join(pt.dropped), "status": pt.status, "gain_gap": pt.gain_gap,
-             "note": (f"larger budget drops {', '.join(pt.dropped)}" if pt.dropped and i else "")}
-            for i, pt in enumerate(r.frontier)]
+    rows = []
+    for i, pt in enumerate(r.frontier):
+        before = r.frontier[i - 1] if i else None
+        extra = (pt.npv_musd - before.npv_musd if before is not None and pt.npv_musd is not None
+                 and before.npv_musd is not None else None)
+        rows.append({
+            "budget_musd": pt.budget, "trade_optimised_kt": pt.volume_kt,
+            "spent_musd": pt.spent, "trade_ranking_kt": pt.ranking_kt,
+            "npv_musd": pt.npv_musd, "bcr": pt.bcr, "npv_added_musd": extra,
+            "selected": ";".join(sorted(pt.selected)), "added": ";".join(pt.added),
+            "dropped": ";".join(pt.dropped), "status": pt.status, "gain_gap": pt.gain_gap,
+            "note": (f"the larger budget drops {', '.join(pt.dropped)}, selected at the previous"
+                     " budget: the optimum is not nested" if pt.dropped and i else "")})
+    return rows
+
+
+def frontier_summary_rows(r: Results) -> list[tuple[str, Any, str]]:
+    """What the sweep says in two lines: where a larger budget drops a project,
+    and the budget whose portfolio has the largest NPV."""
+    if not r.frontier:
+        return []
+    drops = [f"at USD {pt.budget:,.0f} million it drops {', '.join(pt.dropped)}"
+             for pt in r.frontier[1:] if pt.dropped]
+    priced = [pt for pt in r.frontier if pt.npv_musd is not None]
+    best = max(priced, key=lambda pt: (pt.npv_musd, -pt.budget)) if priced else None
+    return [
+        ("sweep_not_nested", "; ".join(drops) if drops else "none",
+         "where a larger budget drops a project selected at the previous one (Frontier)"),
+        ("sweep_best_npv_budget_musd", best.budget if best else None,
+         f"the sweep budget whose optimal portfolio has the largest NPV"
+         f" (USD {best.npv_musd:,.1f} million): beyond it more money buys trade but no longer"
+         " pays at the appraisal discount rate" if best else ""),
+    ]
 
 
 def alternative_rows(r: Results) -> list[dict[str, Any]]:
@@ -308,9 +384,10 @@ def alternative_rows(r: Results) -> list[dict[str, Any]]:
 def main_corridor(prep: Prepared, ev: Evaluation, k: int) -> str:
     """The corridor label carrying the largest share of a route's generalized cost."""
     share: dict[str, float] = {}
+    vot = prep.instance.value_of_time(prep.instance.flows[k])
     for s in ev.route(prep, k):
         label = prep.instance.segments[s.segment].corridor or "(unlabelled)"
-        share[label] = share.get(label, 0.0) + s.gc
+        share[label] = share.get(label, 0.0) + s.gc(vot)
     return max(share, key=share.__getitem__) if share else "outside the network"
 
 
@@ -330,23 +407,20 @@ def run_info_rows(r: Results) -> list[tuple[str, Any]]:
     import platform
     from importlib.metadata import version
 
-    from .paths import quiet_highs
-
-    h = quiet_highs()
-    params = r.prep.instance.parameters
+    config = r.config
     rows: list[tuple[str, Any]] = [
         ("input_file", r.info.input_file), ("input_sha256", r.info.input_sha256),
         ("run_at", r.info.run_at), ("command", r.info.command),
         ("python", platform.python_version()), ("pyomo", version("pyomo")),
-        ("highspy", version("highspy")),
-        ("HiGHS", f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"),
-        ("formulation", params.formulation),
+        ("highspy", version("highspy")), ("HiGHS", highs_version()),
+        ("formulation", str(config.formulation)),
         ("solver_interface", "highspy directly (route master, branch-and-price)"
-         if params.formulation == "paths" else "pyomo.contrib.solver highs (persistent)"),
-        ("time_limit_s", params.time_limit_s), ("mip_gap_target", params.mip_gap),
-        ("gain_gap_target", params.gain_gap),
-        ("pwl_tolerance", params.pwl_tolerance), ("budget_source", r.info.budget_source),
-        ("status", r.solution.status), ("status_detail", r.solution.message),
+         if config.formulation is Formulation.PATHS
+         else "pyomo.contrib.solver highs (persistent)"),
+        ("time_limit_s", config.time_limit_s), ("mip_gap_target", config.mip_gap),
+        ("gain_gap_target", config.gain_gap),
+        ("pwl_tolerance", config.pwl_tolerance), ("budget_source", config.budget_source),
+        ("status", str(r.solution.status)), ("status_detail", r.solution.message),
         ("objective_bound", r.solution.bound), ("mip_gap", r.solution.mip_gap),
         ("gain_gap", r.gain_gap), ("branch_and_bound_nodes", r.solution.nodes),
         ("warnings", len(r.warnings)),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .config import Formulation
+from .instance import Decision
+
 Kind = Literal["id", "text", "number", "integer", "enum", "idlist", "raw"]
 
 
@@ -53,9 +56,6 @@ class Sheet:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()  # columns that identify a row (duplicates are errors)
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -91,10 +91,10 @@ def _fmt(x: float) -> str:
 
 MODES = ("road", "rail", "border", "transfer", "sea")
 STATUSES = ("open", "planned")
-DECISIONS = ("candidate", "must_do", "committed", "excluded")
+DECISIONS = tuple(d.value for d in Decision)
 NODE_KINDS = ("city", "port", "border", "hub", "terminal")
 OBJECTIVES = ("volume", "value")
-FORMULATIONS = ("paths", "arc")
+FORMULATIONS = tuple(f.value for f in Formulation)
 
 # The five segment attributes a project may change; they also form the
 # generalized cost (spec §3).
@@ -133,6 +133,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("objective", "enum", "-",
               "volume (kt/yr) or value (USD million/yr, each flow weighted by value_usd_per_t)",
               False, default="volume", choices=OBJECTIVES),
+    Parameter("appraisal_discount_pct", "number", "% per year",
+              "Discount rate of the economic appraisal (NPV, BCR)", False, default=12.0,
+              minimum=0),
+    Parameter("appraisal_end_year", "integer", "year",
+              "Last year of the economic appraisal (blank = horizon_year + 20); after the"
+              " horizon, volumes stay at the horizon's", False, minimum=1900, maximum=2300),
     Parameter("formulation", "enum", "-",
               "paths (default: route options by column generation, exact volumes) or arc"
               " (the spec's arc flows with a piecewise-linear volume curve)", False,
@@ -222,6 +228,8 @@ SHEETS: tuple[Sheet, ...] = (
                minimum=0, min_exclusive=True),
         Column("value_usd_per_t", "number", "USD per tonne", "Value of the goods",
                minimum=0),
+        Column("value_of_time_usd_per_t_h", "number", "USD per tonne-hour",
+               "This flow's value of time (blank = the Parameters value)", minimum=0),
     ), key=("origin", "destination", "commodity")),
 )
 

@@ -1,35 +1,54 @@
-"""What every solver returns and offers (both formulations), and the
-console progress line: kept free of Pyomo so that the default route
-formulation does not import it."""
+"""What every solver returns, and the interface every solver offers: kept free
+of Pyomo and highspy so that either formulation can be used without the other."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Callable, Literal, Protocol
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
 
-Status = Literal["optimal", "time_limit", "infeasible", "failed"]
+from .clock import Deadline
+from .numerics import REL, TINY
+from .problem import Plan, PortfolioProblem
+
+
+class Status(str, Enum):
+    OPTIMAL = "optimal"  # the bound is within the requested gap
+    TIME_LIMIT = "time_limit"  # stopped by the deadline with a portfolio
+    INFEASIBLE = "infeasible"  # no portfolio satisfies the rules
+    FAILED = "failed"  # no portfolio in time, or the solver failed
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def has_portfolio(self) -> bool:
+        return self in (Status.OPTIMAL, Status.TIME_LIMIT)
 
 
 @dataclass(frozen=True)
 class Solution:
     status: Status
-    selected: frozenset[str]  # candidate and must_do projects chosen
-    objective: float | None = None  # the solver's (linearised) objective
-    bound: float | None = None  # proven upper bound on that objective
+    plan: Plan = field(default_factory=Plan)
+    objective: float | None = None  # the solver's value of its plan (linearised for arc)
+    bound: float | None = None  # proven upper bound on the exact optimum
     solve_s: float = 0.0
     message: str = ""
     nodes: int | None = None
+
+    @property
+    def selected(self) -> frozenset[str]:
+        return self.plan.selected
 
     @property
     def mip_gap(self) -> float | None:
         """Relative gap on the whole objective, constant included."""
         if self.objective is None or self.bound is None:
             return None
-        return max(0.0, self.bound - self.objective) / max(abs(self.objective), 1e-12)
+        return max(0.0, self.bound - self.objective) / max(abs(self.objective), TINY)
 
     @property
     def has_portfolio(self) -> bool:
-        return self.status in ("optimal", "time_limit")
+        return self.status.has_portfolio
 
 
 def gain_gap(bound: float | None, exact: float, nothing: float) -> float | None:
@@ -39,48 +58,17 @@ def gain_gap(bound: float | None, exact: float, nothing: float) -> float | None:
         return None
     gain = exact - nothing
     missing = max(0.0, bound - exact)
-    if gain <= 1e-12:
-        return 0.0 if missing <= 1e-9 * max(1.0, abs(bound)) else float("inf")
+    if gain <= TINY:
+        return 0.0 if missing <= REL * max(1.0, abs(bound)) else float("inf")
     return missing / gain
 
 
 class PortfolioSolver(Protocol):
-    """What the pipeline, the sweep and the alternatives need of a solver."""
+    """A formulation built once on a prepared network and solved for any
+    PortfolioProblem on it (another budget, exclusions, changed capex): the solver
+    brings its model in line with the problem's rule rows and bounds."""
 
     name: str
 
-    def set_budget(self, budget: float) -> None: ...
-
-    def exclude(self, portfolio: frozenset[str]) -> bool: ...
-
-    def solve(self, *, time_limit: float, mip_gap: float,
-              warm_start: frozenset[str] | None = None) -> Solution: ...
-
-
-_MIP_ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)"
-                      r".*\s([\d.]+)s\s*$")
-
-
-class Progress:
-    """Turns HiGHS' branch-and-bound log rows into a short progress line
-    (elapsed, incumbent, bound, gap) at most every ``every`` seconds."""
-
-    def __init__(self, say: Callable[[str], None], unit: str, every: float = 5.0):
-        self._say, self._unit, self._every = say, unit, every
-        self._next = every
-
-    def __call__(self, line: str) -> None:
-        if line.startswith("progress: "):  # the route solver's own progress lines
-            self._say("  " + line[len("progress: "):])
-            return
-        row = _MIP_ROW.match(line)
-        if row is None:
-            return
-        bound, best, gap, seconds = row.groups()
-        if float(seconds) < self._next:
-            return
-        self._next = float(seconds) + self._every
-        best_text = "none yet" if "inf" in best else f"{float(best):,.1f} {self._unit}"
-        bound_text = "not yet" if "inf" in bound else f"{float(bound):,.1f}"
-        self._say(f"  {float(seconds):6.0f} s: best portfolio {best_text}, bound {bound_text},"
-                  f" gap {gap}")
+    def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
+              start: Plan | None = None) -> Solution: ...

@@ -19,8 +19,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .report import write_atomic
+from .files import write_atomic
 from .schema import PARAMETERS, SHEET_BY_NAME, SHEETS, Column, Parameter, Sheet
+from .usage import EPILOG
 
 # Rows covered by dropdowns and id lists; the reader itself has no limit.
 INPUT_ROWS = 1000
@@ -235,7 +236,6 @@ def _print_setup(ws: Worksheet) -> None:
 
 def _exit_status() -> list[str]:
     """The exit codes as --help states them (one source, the CLI's epilog)."""
-    from .cli import EPILOG  # late: the CLI imports this module
     text = EPILOG.split("exit status:", 1)[-1]
     return [" ".join(text.split())]
 

@@ -13,9 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Problem,
+from .config import RunConfig
+from .instance import (Attributes, Decision, Effect, Flow, Instance, Node, Parameters, Problem,
                        Project, Segment)
 from .network import build_network, flow_costs
+from .preprocess import blocked_projects
 from .reader import UNREADABLE, RawSheet, RawWorkbook
 from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, Column,
                      Parameter, normalise)
@@ -219,6 +221,11 @@ def check_parameters(records: list[Record]) -> tuple[dict[str, Any], list[Proble
     if base is not None and horizon is not None and horizon < base:
         problems.append(_problem("Parameters", seen["horizon_year"], "value", horizon,
                                  f"horizon_year must not be before base_year ({base})"))
+    end = values.get("appraisal_end_year")
+    if base is not None and end is not None and end <= base:
+        problems.append(_problem("Parameters", seen["appraisal_end_year"], "value", end,
+                                 f"appraisal_end_year must be after base_year ({base}): benefits"
+                                 " start in base_year + 1"))
     return values, problems
 
 
@@ -337,17 +344,51 @@ def _segment_attributes(rec: Record) -> Attributes | None:
     return _attributes(rec.values)
 
 
-def check_positive_cost(sheet: str, row: int, attrs: Attributes, vot: float) -> list[Problem]:
-    if attrs.generalized_cost(vot) <= 0:
-        return [_problem(sheet, row, "fixed_cost_usd_per_t", 0,
-                         "the generalized cost is 0; give a length, a fixed time or a fixed"
-                         " cost so that moving a tonne costs something")]
+@dataclass(frozen=True)
+class TimeValue:
+    """A value of time a segment's cost must be judged at, and whose it is."""
+
+    usd_per_t_h: float
+    demand_row: int | None = None  # None: the Parameters value
+
+    def said(self) -> str:
+        """'' for the Parameters value (the usual case), else which flow's."""
+        if self.demand_row is None:
+            return ""
+        return (f" at the value of time {self.usd_per_t_h:g} USD/t-h of the flow on sheet"
+                f" 'Demand', row {self.demand_row}")
+
+
+def time_values(params: dict[str, Any], demand: list[Record]) -> list[TimeValue]:
+    """The values of time at which costs are checked: the Parameters value and
+    the lowest and highest of the flows' own. A generalized cost is linear in
+    the value of time, so if it is positive (or not raised) at the extremes it
+    is at every flow's value."""
+    out = []
+    vot = params.get("value_of_time_usd_per_t_h")
+    if vot is not None:
+        out.append(TimeValue(vot))
+    own = [(r["value_of_time_usd_per_t_h"], r.row) for r in demand
+           if r["value_of_time_usd_per_t_h"] is not None]
+    if own:
+        out += [TimeValue(v, row) for v, row in (min(own), max(own))]
+    return out
+
+
+def check_positive_cost(sheet: str, row: int, attrs: Attributes,
+                        values: list[TimeValue]) -> list[Problem]:
+    for tv in values:
+        if attrs.generalized_cost(tv.usd_per_t_h) <= 0:
+            return [_problem(sheet, row, "fixed_cost_usd_per_t", 0,
+                             f"the generalized cost is 0{tv.said()}; give a length, a fixed"
+                             " time or a fixed cost so that moving a tonne costs something")]
     return []
 
 
 def check_effects(effects: list[Record], segments: dict[str, tuple[Record, Attributes | None]],
-                  vot: float | None) -> tuple[list[Effect], list[Problem]]:
-    """Each effect's segment as the project leaves it; none may cost more."""
+                  values: list[TimeValue]) -> tuple[list[Effect], list[Problem]]:
+    """Each effect's segment as the project leaves it; none may cost more, at
+    the Parameters value of time or at any flow's own (spec §3)."""
     problems: list[Problem] = []
     out: list[Effect] = []
     for rec in effects:
@@ -374,27 +415,35 @@ def check_effects(effects: list[Record], segments: dict[str, tuple[Record, Attri
         attrs = _attributes(merged)
         if attrs is None:
             continue
-        if vot is not None:
-            problems += check_positive_cost("ProjectEffects", rec.row, attrs, vot)
-            if base is not None and seg_rec["status"] != "planned":
-                before, after = base.generalized_cost(vot), attrs.generalized_cost(vot)
-                if after > before * (1 + 1e-9):
-                    changed = [a for a in SEGMENT_ATTRIBUTES if rec[a] is not None]
-                    problems.append(_problem(
-                        "ProjectEffects", rec.row, changed[0] if changed else None, None,
-                        f"project {rec['project_id']} makes segment {rec['segment_id']} costlier:"
-                        f" generalized cost {before:.2f} -> {after:.2f} USD/t; a project may"
-                        " only lower it"))
+        problems += check_positive_cost("ProjectEffects", rec.row, attrs, values)
+        if base is not None and seg_rec["status"] != "planned":
+            problems += check_not_costlier(rec, base, attrs, values)
         out.append(Effect(rec["project_id"], rec["segment_id"], attrs))
     return out, problems
 
 
-def check_committed_overlap(effects: list[Effect], decisions: dict[str, str],
+def check_not_costlier(rec: Record, base: Attributes, attrs: Attributes,
+                       values: list[TimeValue]) -> list[Problem]:
+    """A project may only lower a segment's generalized cost."""
+    for tv in values:
+        before = base.generalized_cost(tv.usd_per_t_h)
+        after = attrs.generalized_cost(tv.usd_per_t_h)
+        if after > before * (1 + 1e-9):
+            changed = [a for a in SEGMENT_ATTRIBUTES if rec[a] is not None]
+            return [_problem(
+                "ProjectEffects", rec.row, changed[0] if changed else None, None,
+                f"project {rec['project_id']} makes segment {rec['segment_id']} costlier"
+                f"{tv.said()}: generalized cost {before:.2f} -> {after:.2f} USD/t; a project"
+                " may only lower it")]
+    return []
+
+
+def check_committed_overlap(effects: list[Effect], decisions: dict[str, Decision],
                             rows: dict[tuple[str, str], int]) -> list[Problem]:
     """Two committed projects must not change one segment (which would apply?)."""
     by_segment: dict[str, list[str]] = defaultdict(list)
     for e in effects:
-        if decisions.get(e.project_id) == "committed" and e.project_id not in by_segment[
+        if decisions.get(e.project_id) is Decision.COMMITTED and e.project_id not in by_segment[
                 e.segment_id]:
             by_segment[e.segment_id].append(e.project_id)
     problems = []
@@ -419,17 +468,14 @@ def check_project_warnings(projects: list[Project], effects: list[Effect],
     with_effects = {p for p, _ in listed}
     decision = {p.project_id: p.decision for p in projects}
     for p in projects:
-        if p.project_id not in with_effects and p.decision != "excluded":
+        if p.project_id not in with_effects and p.decision is not Decision.EXCLUDED:
             problems.append(_problem("Projects", rows[p.project_id], "project_id", p.project_id,
                                      "project has no rows on ProjectEffects: it changes"
                                      " nothing", "warning"))
-    from .preprocess import blocked_projects  # late: preprocess builds on validated data
-    stub = Instance(Parameters(0, 0, 0, 0, 1), (), tuple(segments), tuple(projects),
-                    tuple(effects), ())
-    for pid, why in blocked_projects(stub).items():
+    for pid, why in blocked_projects(projects, effects).items():
         problems.append(_problem("Projects", rows[pid], "decision", decision[pid],
                                  f"project {pid} can never be selected: {why}", "warning"))
-    builders = {s for p, s in listed if decision.get(p) != "excluded"}
+    builders = {s for p, s in listed if decision.get(p) is not Decision.EXCLUDED}
     for s in segments:
         if s.status == "planned" and s.segment_id not in builders:
             problems.append(_problem("Segments", segment_rows[s.segment_id], "status",
@@ -439,7 +485,8 @@ def check_project_warnings(projects: list[Project], effects: list[Effect],
     return problems
 
 
-def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
+def check_flows(flows: list[tuple[int, Flow]], nodes: tuple[Node, ...],
+                segments: tuple[Segment, ...], default_vot: float,
                 objective: str | None) -> list[Problem]:
     """Each flow needs distinct ends, a route today or an alternative, and a
     value per tonne when the objective is value."""
@@ -452,10 +499,9 @@ def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
             problems.append(_problem("Demand", row, "value_usd_per_t", None,
                                      "blank; expected a value per tonne because the objective"
                                      " is 'value'"))
-    stub = Instance(instance_parts["parameters"], instance_parts["nodes"],
-                    instance_parts["segments"], (), (), tuple(f for _, f in flows))
-    network = build_network(stub)
-    costs, _ = flow_costs(network, stub.flows, frozenset())
+    network = build_network(nodes, segments, ())
+    vots = [default_vot if f.value_of_time is None else f.value_of_time for _, f in flows]
+    costs, _ = flow_costs(network, [f for _, f in flows], vots, frozenset())
     for (row, f), c in zip(flows, costs):
         if not math.isfinite(c) and f.origin != f.destination:
             problems.append(_problem(
@@ -467,17 +513,19 @@ def check_flows(flows: list[tuple[int, Flow]], instance_parts: dict[str, Any],
 
 # --- assembly -----------------------------------------------------------------
 
-def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
-    """The Instance, or None when any error was found; all problems either way."""
+def validate(raw: RawWorkbook
+             ) -> tuple[Instance | None, RunConfig | None, tuple[Problem, ...]]:
+    """The Instance and the Parameters sheet's run settings, or None for both
+    when any error was found; all problems either way."""
     problems: list[Problem] = list(raw.problems)
     tables = {name: parse_sheet(sheet, problems) for name, sheet in raw.sheets.items()}
     problems += check_has_rows(raw)
     if len(tables) < 6:
-        return None, tuple(problems + _check_keys(tables))
+        return None, None, tuple(problems + _check_keys(tables))
 
     params, p_problems = check_parameters(tables["Parameters"])
     problems += p_problems
-    vot = params.get("value_of_time_usd_per_t_h")
+    values = time_values(params, tables["Demand"])
 
     node_ids = {r["node_id"] for r in tables["Nodes"] if r["node_id"] is not None}
     problems += check_references(tables["Segments"], "Segments", "from_node", node_ids, "Nodes")
@@ -507,8 +555,7 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
         if attrs is None or r["from_node"] not in node_ids or r["to_node"] not in node_ids \
                 or r["mode"] is None:
             continue
-        if vot is not None:
-            problems += check_positive_cost("Segments", r.row, attrs, vot)
+        problems += check_positive_cost("Segments", r.row, attrs, values)
         segments.append(Segment(sid, r["from_node"], r["to_node"], r["mode"], attrs,
                                 r["status"] or "open", r["corridor"] or ""))
     project_rows = {}
@@ -519,11 +566,11 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
             continue
         project_rows[pid] = r.row
         projects.append(Project(pid, r["name"] or pid, r["capex_musd"],
-                                r["decision"] or "candidate", r["group"] or "",
+                                r["decision"] or Decision.CANDIDATE, r["group"] or "",
                                 tuple(q for q in (r["requires"] or ()) if q != pid),
                                 r["country"] or "", r["description"] or ""))
     effect_recs = [r for r in tables["ProjectEffects"] if r["project_id"] in project_ids]
-    effects, e_problems = check_effects(effect_recs, segment_recs, vot)
+    effects, e_problems = check_effects(effect_recs, segment_recs, values)
     problems += e_problems
     seen_effects: set[tuple[str, str]] = set()
     unique_effects = []
@@ -540,29 +587,34 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
                                         for r in tables["ProjectEffects"]})
 
     if _has_errors(problems) or len(params) < sum(p.required for p in PARAMETERS):
-        return None, tuple(problems)
+        return None, None, tuple(problems)
+
+    def value(name: str) -> Any:
+        return params.get(name, PARAMETER_BY_NAME[name].default)
+
     parameters = Parameters(
-        budget_musd=params["budget_musd"], base_year=params["base_year"],
-        horizon_year=params["horizon_year"], value_of_time=params["value_of_time_usd_per_t_h"],
-        default_elasticity=params["default_elasticity"],
-        mip_gap=params.get("mip_gap", PARAMETER_BY_NAME["mip_gap"].default),
-        gain_gap=params.get("gain_gap", PARAMETER_BY_NAME["gain_gap"].default),
-        time_limit_s=params.get("time_limit_s", PARAMETER_BY_NAME["time_limit_s"].default),
-        pwl_tolerance=params.get("pwl_tolerance", PARAMETER_BY_NAME["pwl_tolerance"].default),
-        objective=params.get("objective", PARAMETER_BY_NAME["objective"].default),
-        formulation=params.get("formulation", PARAMETER_BY_NAME["formulation"].default))
+        base_year=params["base_year"], horizon_year=params["horizon_year"],
+        value_of_time=params["value_of_time_usd_per_t_h"],
+        default_elasticity=params["default_elasticity"], objective=value("objective"),
+        appraisal_discount_pct=value("appraisal_discount_pct"),
+        appraisal_end_year=params.get("appraisal_end_year"))
+    config = RunConfig(budget_musd=params["budget_musd"], time_limit_s=value("time_limit_s"),
+                       mip_gap=value("mip_gap"), gain_gap=value("gain_gap"),
+                       pwl_tolerance=value("pwl_tolerance"), formulation=value("formulation"))
     flows = [(r.row, Flow(r["origin"], r["destination"], r["commodity"] or "",
                           r["base_volume_kt"], r["growth_pct"] or 0.0,
                           r["elasticity"] or parameters.default_elasticity,
-                          r["alt_cost_usd_per_t"], r["value_usd_per_t"]))
+                          r["alt_cost_usd_per_t"], r["value_usd_per_t"],
+                          r["value_of_time_usd_per_t_h"]))
              for r in tables["Demand"]]
-    problems += check_flows(flows, {"parameters": parameters, "nodes": nodes,
-                                    "segments": tuple(segments)}, parameters.objective)
+    problems += check_flows(flows, nodes, tuple(segments), parameters.value_of_time,
+                            parameters.objective)
     if _has_errors(problems):
-        return None, tuple(problems)
+        return None, None, tuple(problems)
     warnings = tuple(p for p in problems if p.severity == "warning")
-    return Instance(parameters, nodes, tuple(segments), tuple(projects),
-                    tuple(unique_effects), tuple(f for _, f in flows), warnings), tuple(problems)
+    return (Instance(parameters, nodes, tuple(segments), tuple(projects),
+                     tuple(unique_effects), tuple(f for _, f in flows), warnings), config,
+            tuple(problems))
 
 
 def _check_keys(tables: dict[str, list[Record]]) -> list[Problem]:

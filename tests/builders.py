@@ -1,7 +1,9 @@
 """Small hand-made instances, built directly as dataclasses."""
 from __future__ import annotations
 
+from model.config import RunConfig
 from model.instance import Attributes, Effect, Flow, Instance, Node, Parameters, Project, Segment
+from model.sequencer import Outcome, optimise
 
 VOT = 1.0
 
@@ -22,16 +24,26 @@ def proj(pid: str, capex: float, decision: str = "candidate", group: str = "",
 
 
 def flow(o: str, d: str, volume: float, elasticity: float = 1.0, alt: float | None = None,
-         growth: float = 0.0, value: float | None = None) -> Flow:
-    return Flow(o, d, "", volume, growth, elasticity, alt, value)
+         growth: float = 0.0, value: float | None = None, vot: float | None = None,
+         commodity: str = "") -> Flow:
+    return Flow(o, d, commodity, volume, growth, elasticity, alt, value, vot)
 
 
-def instance(segments, projects, effects, flows, *, budget: float = 100.0,
-             horizon: int = 2025, mip_gap: float = 1e-6, objective: str = "volume"
-             ) -> Instance:
+def instance(segments, projects, effects, flows, *, horizon: int = 2025,
+             objective: str = "volume") -> Instance:
     nodes = sorted({s.from_node for s in segments} | {s.to_node for s in segments}
                    | {f.origin for f in flows} | {f.destination for f in flows})
-    params = Parameters(budget, 2025, horizon, VOT, 1.0, mip_gap=mip_gap, time_limit_s=60,
-                        pwl_tolerance=0.002, objective=objective)
+    params = Parameters(2025, horizon, VOT, 1.0, objective=objective)
     return Instance(params, tuple(Node(n, f"Town {n}") for n in nodes), tuple(segments),
                     tuple(projects), tuple(Effect(p, s, a) for p, s, a in effects), tuple(flows))
+
+
+def settings(budget: float, formulation: str = "paths", **changes: float) -> RunConfig:
+    """The tests' run settings: a tight gap, a minute, the default curve tolerance."""
+    return RunConfig(budget, time_limit_s=60, mip_gap=1e-6, pwl_tolerance=0.002,
+                     formulation=formulation).with_overrides(**changes)
+
+
+def solve(inst: Instance, budget: float, formulation: str = "paths",
+          **changes: float) -> Outcome:
+    return optimise(inst, settings(budget, formulation, **changes))

@@ -8,6 +8,7 @@ import itertools
 import random
 from dataclasses import dataclass
 
+from model.config import RunConfig
 from model.instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Project,
                             Segment)
 
@@ -17,8 +18,14 @@ def gc(a: Attributes, vot: float) -> float:
     return a.length_km * a.cost_usd_per_tkm + a.fixed_cost_usd_per_t + vot * (run + a.fixed_time_h)
 
 
-def sp(inst: Instance, applied: set[str], origin: str, destination: str) -> float:
-    vot = inst.parameters.value_of_time
+def flow_vot(inst: Instance, f: Flow) -> float:
+    """Spec §3: a flow's own value of time, blank meaning the Parameters one."""
+    return inst.parameters.value_of_time if f.value_of_time is None else f.value_of_time
+
+
+def sp(inst: Instance, applied: set[str], origin: str, destination: str,
+       vot: float | None = None) -> float:
+    vot = inst.parameters.value_of_time if vot is None else vot
     adj: dict[str, list[tuple[str, float]]] = {n.node_id: [] for n in inst.nodes}
     for s in inst.segments:
         costs = [gc(s.attributes, vot)] if s.status == "open" else []
@@ -49,8 +56,9 @@ def volume(inst: Instance, selected: set[str], weighted: bool = False) -> float:
     years = inst.parameters.horizon_year - inst.parameters.base_year
     total = 0.0
     for f in inst.flows:
-        c0 = sp(inst, set(), f.origin, f.destination)
-        c = sp(inst, applied, f.origin, f.destination)
+        vot = flow_vot(inst, f)
+        c0 = sp(inst, set(), f.origin, f.destination, vot)
+        c = sp(inst, applied, f.origin, f.destination, vot)
         if f.alt_cost is not None:
             c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
         v = f.base_volume_kt * (1 + f.growth_pct / 100) ** years * (c / c0) ** (-f.elasticity)
@@ -101,13 +109,20 @@ def best_portfolio(inst: Instance, budget: float, weighted: bool = False
 @dataclass(frozen=True)
 class Generated:
     instance: Instance
-    budget: float
+    config: RunConfig
+
+    @property
+    def budget(self) -> float:
+        return self.config.budget_musd
 
 
-def random_instance(seed: int) -> Generated:
+def random_instance(seed: int, *, own_time_values: bool = False) -> Generated:
     """8-12 nodes, 8-10 projects, 5-8 flows, with groups, requires, planned
-    links, committed / must_do / excluded projects and alternative costs."""
+    links, committed / must_do / excluded projects and alternative costs.
+    ``own_time_values`` gives most flows a value of time of their own (0.1 to
+    8 USD/t-h, drawn apart so the instance is otherwise the same)."""
     rng = random.Random(seed)
+    vot_rng = random.Random(seed + 7919)
     n = rng.randint(8, 12)
     names = [f"N{i:02d}" for i in range(n)]
     pos = {v: (rng.uniform(0, 1000), rng.uniform(0, 1000)) for v in names}
@@ -176,17 +191,20 @@ def random_instance(seed: int) -> Generated:
         a, b = rng.sample(names, 2)
         flows.append((a, b, round(rng.uniform(5, 200), 1), round(rng.uniform(-1, 6), 1),
                       round(rng.uniform(0.5, 2.5), 2), round(rng.uniform(200, 3000))))
-    params = Parameters(0, 2025, rng.choice([2025, 2030, 2035]), vot, 1.0,
-                        mip_gap=1e-4, time_limit_s=60, pwl_tolerance=0.002)
+    params = Parameters(2025, rng.choice([2025, 2030, 2035]), vot, 1.0)
     nodes = tuple(Node(v, f"Node {v}", lat=pos[v][1] / 100, lon=pos[v][0] / 100) for v in names)
     base = Instance(params, nodes, tuple(segments), projects_t, tuple(effects), ())
     flow_objs = []
     for a, b, vol, g, e, val in flows:
+        own = None
+        if own_time_values and vot_rng.random() < 0.8:
+            own = round(vot_rng.choice([0.1, 0.3, 1.0, 3.0, 8.0]) * vot_rng.uniform(0.8, 1.2), 3)
         alt = None
         if rng.random() < 0.3:
-            alt = round(sp(base, set(), a, b) * rng.uniform(0.7, 1.2), 2)
-        flow_objs.append(Flow(a, b, "", vol, g, e, alt, val))
+            alt = round(sp(base, set(), a, b, own) * rng.uniform(0.7, 1.2), 2)
+        flow_objs.append(Flow(a, b, "", vol, g, e, alt, val, own))
     inst = Instance(params, nodes, tuple(segments), projects_t, tuple(effects), tuple(flow_objs))
     total = sum(p.capex_musd for p in projects_t if p.decision in ("candidate", "must_do"))
     budget = round(total * rng.uniform(0.15, 0.6))
-    return Generated(inst, budget)
+    return Generated(inst, RunConfig(budget, time_limit_s=60, mip_gap=1e-4,
+                                     pwl_tolerance=0.002))

@@ -4,6 +4,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from model.cli import main
@@ -34,7 +35,7 @@ def header(ws, row=1):
 
 def summary(wb):
     ws = wb["Summary"]
-    return {r[0]: r[1] for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
+    return {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +60,7 @@ def test_report_sheets_and_columns(default_run):
     _, out, before = default_run
     wb = openpyxl.load_workbook(out)
     for sheet, cols in COLUMNS.items():
-        row = 4 if sheet == "Summary" else 1
-        assert set(cols) <= set(header(wb[sheet], row)), sheet
+        assert set(cols) <= set(header(wb[sheet])), sheet
     items = summary(wb)
     assert set(SUMMARY_ITEMS) <= set(items)
     assert items["input_sha256"] == before
@@ -84,7 +84,7 @@ def test_reported_volumes_recomputed_independently(default_run):
     selected = {r[0] for r in wb["Projects"].iter_rows(min_row=2, values_only=True)
                 if r[0] and r[4] == "yes"}
     assert len(selected) == items["projects_selected"]
-    inst, _ = validate(read_workbook(DEFAULT))
+    inst, _, _ = validate(read_workbook(DEFAULT))
     assert items["trade_optimised_kt"] == pytest.approx(reference.volume(inst, selected),
                                                         rel=1e-9)
     assert items["trade_do_nothing_kt"] == pytest.approx(reference.volume(inst, set()), rel=1e-9)
@@ -119,3 +119,24 @@ def test_help_tells_the_exit_codes(capsys):
     text = capsys.readouterr().out
     for word in ("--budget", "--sweep", "--alternatives", "exit status", "infeasible"):
         assert word in text
+
+
+def test_every_data_sheet_reads_as_a_plain_table(tmp_path):
+    """Issue 8: pandas reads each data sheet cleanly: one header row, no
+    unnamed columns, no notes below the table (a key in every row)."""
+    out = tmp_path / "report.xlsx"
+    assert main(["--input", str(DEFAULT), "--budget", "2000", "--output", str(out), "--quiet",
+                 "--sweep", "0:4000:2000", "--alternatives", "2"]) == 0
+    sheets = pd.read_excel(out, sheet_name=None)
+    data = set(sheets) - {"Charts", "Map"}
+    assert {"Summary", "Projects", "Trade", "Segments", "Ranking", "Frontier",
+            "Alternatives", "Warnings", "Parameters", "RunInfo"} <= data
+    for name in data:
+        df = sheets[name]
+        assert not [c for c in df.columns if str(c).startswith("Unnamed")], name
+        assert df.iloc[:, 0].notna().all(), name
+    summary = dict(zip(sheets["Summary"]["item"], sheets["Summary"]["value"]))
+    assert {"npv_musd", "bcr", "eirr_pct", "sweep_not_nested"} <= set(summary)
+    frontier = sheets["Frontier"]
+    assert {"npv_musd", "bcr", "note"} <= set(frontier.columns)
+    assert len(frontier) == 3

@@ -1,22 +1,27 @@
 """Decision support (spec §7) on crafted instances with hand-computed answers."""
+import pandas as pd
 import pytest
 
-from model.decision import (alternatives, benefit_cost_ranking, fits_rules, marginal_gains,
-                            reasons, sweep)
+from model.cli import main
+
 from model.evaluate import evaluate
-from model.pipeline import optimise
+from model.explain import marginal_gains, reasons
+from model.problem import PortfolioProblem
+from model.ranking import benefit_cost_ranking
+from model.sequencer import alternatives, optimise, sweep, switching_values
 from tests import reference
-from tests.builders import flow, instance, proj, road, seg
+from tests.builders import flow, instance, proj, road, seg, settings, solve
+from tests.workbooks import tiny
 
 FAST = road(100, 100, 0.05)  # gc 12 -> 6: the corridor's volume doubles (elasticity 1)
 
 
-def knapsack(vols, capex, budget, **kw):
+def knapsack(vols, capex, **kw):
     segs = [seg(f"s{i}", f"O{i}", f"D{i}", road(100)) for i in range(len(vols))]
     projs = [proj(f"p{i}", c) for i, c in enumerate(capex)]
     effects = [(f"p{i}", f"s{i}", FAST) for i in range(len(vols))]
     flows = [flow(f"O{i}", f"D{i}", v) for i, v in enumerate(vols)]
-    return instance(segs, projs, effects, flows, budget=budget, **kw)
+    return instance(segs, projs, effects, flows, **kw)
 
 
 def test_ranking_by_hand():
@@ -24,9 +29,9 @@ def test_ranking_by_hand():
     # Ranking: p0 (10), p1 (30 in all), p2 does not fit 35 -> {p0, p1}: gain 70.
     # Optimum with 35: {p0, p1} 70 vs {p2} 45 vs {p0, p2}? cost 40 > 35. Same here;
     # with budget 50: ranking p0, p1 (30) then p2 (60 > 50) -> 70; optimum {p1, p2} 85.
-    inst = knapsack([30, 40, 45], [10, 20, 30], 50)
-    out = optimise(inst)
-    rank = benefit_cost_ranking(out.prep, 50)
+    inst = knapsack([30, 40, 45], [10, 20, 30])
+    out = solve(inst, 50)
+    rank = benefit_cost_ranking(PortfolioProblem(out.prep, 50))
     assert [c.project_id for c in rank.order] == ["p0", "p1", "p2"]
     assert [c.gain for c in rank.order] == pytest.approx([30, 40, 45])
     assert rank.selected == {"p0", "p1"}
@@ -44,8 +49,8 @@ def test_ranking_starts_from_must_do_and_bundles_requires():
              proj("r", 4)]
     effects = [("m", "s0", FAST), ("p", "s1", FAST), ("q", "s2", FAST), ("r", "s3", FAST)]
     flows = [flow("O1", "D1", 30), flow("O2", "D2", 40), flow("O3", "D3", 20)]
-    prep = optimise(instance(segs, projs, effects, flows, budget=20)).prep
-    rank = benefit_cost_ranking(prep, 20)
+    prep = solve(instance(segs, projs, effects, flows), 20).prep
+    rank = benefit_cost_ranking(PortfolioProblem(prep, 20))
     assert rank.start == {"m"}
     by_id = {c.project_id: c for c in rank.order}
     assert by_id["q"].bundle == {"q", "r"} and by_id["q"].cost == 12
@@ -58,10 +63,10 @@ def test_ranking_starts_from_must_do_and_bundles_requires():
 def test_sweep_matches_single_budget_solves(formulation):
     gen = reference.random_instance(7)
     budgets = [0.0, 40.0, 80.0, 160.0, 320.0]
-    out = optimise(gen.instance, budgets[0], formulation=formulation)
-    points = sweep(out.prep, out.solver, budgets, time_limit=60, mip_gap=1e-6)
+    out = solve(gen.instance, budgets[0], formulation)
+    points = sweep(out, budgets, settings(budgets[0], formulation))
     for pt, b in zip(points, budgets):
-        single = optimise(gen.instance, b, formulation=formulation)
+        single = solve(gen.instance, b, formulation)
         assert pt.budget == b
         assert pt.volume_kt == pytest.approx(evaluate(single.prep, single.selected).volume_kt,
                                              rel=1e-6)
@@ -72,9 +77,9 @@ def test_sweep_matches_single_budget_solves(formulation):
 def test_sweep_reports_a_dropped_project():
     # Budget 10 buys p0 (gain 30); budget 20 buys p1 (gain 50, capex 20) instead:
     # the larger budget drops p0.
-    inst = knapsack([30, 50], [10, 20], 10)
-    out = optimise(inst)
-    points = sweep(out.prep, out.solver, [10, 20], time_limit=60, mip_gap=1e-6)
+    inst = knapsack([30, 50], [10, 20])
+    out = solve(inst, 10)
+    points = sweep(out, [10, 20], settings(10))
     assert points[0].selected == {"p0"}
     assert points[1].selected == {"p1"}
     assert points[1].dropped == ("p0",) and points[1].added == ("p1",)
@@ -83,16 +88,16 @@ def test_sweep_reports_a_dropped_project():
 @pytest.mark.parametrize("formulation", ["paths", "arc"])
 def test_alternatives_are_distinct_feasible_and_no_better(formulation):
     gen = reference.random_instance(11)
-    out = optimise(gen.instance, gen.budget, formulation=formulation)
+    config = settings(gen.budget, formulation)
+    out = optimise(gen.instance, config)
     best = evaluate(out.prep, out.selected).volume_kt
-    found = alternatives(out.prep, out.solver, out.selected, 4, time_limit=60,
-                         mip_gap=1e-6)
+    found = alternatives(out, 4, config)
     assert len(found) == 4
     sets = [out.selected] + [a.selected for a in found]
     assert len(set(sets)) == len(sets)
     for a in found:
         assert reference.feasible(gen.instance, set(a.selected), gen.budget)
-        assert a.volume_kt <= best * (1 + gen.instance.parameters.pwl_tolerance)
+        assert a.volume_kt <= best * (1 + config.pwl_tolerance)
         assert a.volume_kt == pytest.approx(reference.volume(gen.instance, set(a.selected)))
     # ranked: each is no better than the one before, up to the curve tolerance
     vols = [a.volume_kt for a in found]
@@ -117,12 +122,12 @@ def test_each_kind_of_reason():
                ("com", "s4", FAST), ("clash", "s4", road(100, 200, 0.01)),
                ("pre", "s0", road(100, 60, 0.1)), ("needs", "s3", road(100, 100, 0.04))]
     flows = [flow("O1", "D1", 50), flow("O2", "D2", 40), flow("O3", "D3", 1)]
-    inst = instance(segs, projs, effects, flows, budget=20)
-    out = optimise(inst)
+    inst = instance(segs, projs, effects, flows)
+    out = solve(inst, 20)
     assert out.selected == {"sel"}
-    points = sweep(out.prep, out.solver, [20.0, 60.0, 110.0], time_limit=60, mip_gap=1e-6)
+    points = sweep(out, [20.0, 60.0, 110.0], settings(20))
     assert "big" in points[-1].selected
-    why = reasons(out.prep, out.selected, 20, points)
+    why = reasons(out.problem, out.selected, points)
     assert why["alt"] == "alternative to sel, which is selected"
     assert why["exc"] == "excluded"
     assert why["dead"] == "requires exc, which is excluded"
@@ -134,5 +139,37 @@ def test_each_kind_of_reason():
     assert why["com"].startswith("committed")
     assert "com" in why["clash"] and "s4" in why["clash"]
     assert marginal_gains(out.prep, out.selected)["sel"] == pytest.approx(50)
-    assert fits_rules(out.prep, frozenset({"sel"}), 20)
-    assert not fits_rules(out.prep, frozenset({"sel", "alt"}), 20)
+    assert out.problem.fits(frozenset({"sel"}))
+    assert not out.problem.fits(frozenset({"sel", "alt"}))
+
+
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+def test_switching_values_by_hand(formulation):
+    # Corridors s0 (30 kt) and s1 (50 kt); FAST doubles a corridor's volume.
+    # p0 (capex 10) gains 30, p1 (capex 20) gains 50; p2 also changes s1,
+    # to gc 10: 50 * 12 / 10 = 60, a gain of 10, and cannot join p1.
+    # Budget 25: the optimum is {p1} (50). p0 enters once p0 + p1 fit,
+    # capex <= 5 (gain 80); p2 never does: forced in, p1 must go, and
+    # p0 + p2 = 40 < 50 even at zero capex.
+    segs = [seg("s0", "O0", "D0", road(100)), seg("s1", "O1", "D1", road(100))]
+    projs = [proj("p0", 10), proj("p1", 20), proj("p2", 1)]
+    effects = [("p0", "s0", FAST), ("p1", "s1", FAST), ("p2", "s1", road(100, 100, 0.09))]
+    flows = [flow("O0", "D0", 30), flow("O1", "D1", 50)]
+    config = settings(25, formulation)
+    out = optimise(instance(segs, projs, effects, flows), config)
+    assert out.selected == {"p1"}
+    found = switching_values(out, config)
+    assert set(found) == {"p0", "p2"}
+    assert found["p0"].capex_musd == pytest.approx(5.0, abs=10 / 2 ** 11)
+    assert found["p0"].capex_musd <= 5.0 and found["p0"].solves == 12
+    assert found["p2"].capex_musd is None and found["p2"].solves == 1
+
+
+def test_switching_values_reach_the_projects_sheet(tmp_path):
+    inp = tiny(tmp_path / "in.xlsx", budget_musd=40)
+    out = tmp_path / "out.xlsx"
+    assert main(["--input", str(inp), "--output", str(out), "--switching-values", "--quiet"]) == 0
+    projects = pd.read_excel(out, sheet_name="Projects")
+    left_out = projects[projects.selected == "no"]
+    assert len(left_out) and left_out.switching_note.notna().all()
+    assert projects[projects.selected == "yes"].switching_note.isna().all()

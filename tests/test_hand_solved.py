@@ -7,8 +7,7 @@ Horizon = base year, so P = base volume; elasticity 1 means V = P * C0 / C.
 import pytest
 
 from model.evaluate import evaluate
-from model.pipeline import optimise
-from tests.builders import flow, instance, proj, road, seg
+from tests.builders import flow, instance, proj, road, seg, solve
 
 FAST = road(100, 100, 0.05)  # gc 6
 
@@ -18,8 +17,8 @@ def formulation(request):
     return request.param
 
 
-def run(formulation, inst, budget=None):
-    out = optimise(inst, budget, formulation=formulation)
+def run(formulation, inst, budget=100.0):
+    out = solve(inst, budget, formulation)
     return out, evaluate(out.prep, out.selected)
 
 
@@ -143,7 +142,7 @@ def test_planned_link_exists_only_when_built(formulation):
     effects = [("p1", "rail", road(200, 100, 0.03))]
     flows = [flow("A", "B", 100, elasticity=0.5)]
     inst = instance(segs, projs, effects, flows)
-    assert evaluate(optimise(inst, 0).prep, frozenset()).volume_kt == pytest.approx(100)
+    assert evaluate(solve(inst, 0).prep, frozenset()).volume_kt == pytest.approx(100)
     out, ev = run(formulation, inst, 50)
     assert out.selected == {"p1"}
     assert ev.volume_kt == pytest.approx(100 * 3 ** 0.5)
@@ -164,3 +163,28 @@ def test_growth_and_value_objective(formulation):
                                              objective="value"), 10)
     assert by_value.selected == {"p2"}
     assert ev.objective == pytest.approx(121 * 0.5 + 100 * 2.0)
+
+
+def test_each_flow_weighs_time_at_its_own_value(formulation):
+    # Two roads A-B: slow s (100 km, 25 km/h, 0.05 USD/t-km: money 5, 4 h) and
+    # fast f (100 km, 100 km/h, 0.2: money 20, 1 h). Grain at 1 USD/t-h takes
+    # s (9 < 21); electronics at 10 USD/t-h take f (30 < 45). p1 halves s's
+    # time (50 km/h): grain 7, electronics 25 (now cheaper than f's 30);
+    # p2 makes f cost 0.1 (money 10): grain 11 (keeps s), electronics 20.
+    # P = 100 each, elasticity 1: p1 gains grain 100*9/7 - 100 = 28.57 and
+    # electronics 100*30/25 - 100 = 20 (48.57 in all); p2 gains electronics
+    # 100*30/20 - 100 = 50 only. Budget for one: p2 (50 > 48.57). At one
+    # value of time for all (1 USD/t-h) p1 would win: 28.57 against nothing.
+    segs = [seg("s", "A", "B", road(100, 25, 0.05)), seg("f", "A", "B", road(100, 100, 0.2))]
+    projs = [proj("p1", 10), proj("p2", 10)]
+    effects = [("p1", "s", road(100, 50, 0.05)), ("p2", "f", road(100, 100, 0.1))]
+    flows = [flow("A", "B", 100, commodity="grain"),
+             flow("A", "B", 100, vot=10.0, commodity="electronics")]
+    out, ev = run(formulation, instance(segs, projs, effects, flows), 10)
+    assert out.selected == {"p2"}
+    assert ev.volume_kt == pytest.approx(200 + 50)
+    assert list(ev.costs) == pytest.approx([9.0, 20.0])
+    same = instance(segs, projs, effects, [flow("A", "B", 100, commodity="grain"),
+                                           flow("A", "B", 100, commodity="electronics")])
+    out, _ = run(formulation, same, 10)
+    assert out.selected == {"p1"}

@@ -9,8 +9,9 @@ import pytest
 
 from benchmarks.generator import generate
 from model.cli import main
+from model.config import RunConfig
 from model.evaluate import evaluate
-from model.pipeline import optimise
+from model.sequencer import optimise
 from tests import reference
 from tests.workbooks import from_instance, write
 
@@ -23,10 +24,10 @@ def test_returned_portfolio_is_near_the_enumerated_best(seed, formulation, tmp_p
     gen = reference.random_instance(seed)
     inst, budget = gen.instance, gen.budget
     best = reference.best_portfolio(inst, budget)
-    out = optimise(inst, budget, formulation=formulation)
+    out = optimise(inst, gen.config.with_overrides(formulation=formulation))
     if best is None:
         assert out.solution.status == "infeasible"
-        path = write(tmp_path / "in.xlsx", from_instance(inst, budget))
+        path = write(tmp_path / "in.xlsx", from_instance(inst, gen.config))
         assert main(["--input", str(path), "--output", str(tmp_path / "o.xlsx"),
                      "--formulation", formulation, "--quiet"]) == 3
         return
@@ -35,10 +36,29 @@ def test_returned_portfolio_is_near_the_enumerated_best(seed, formulation, tmp_p
     exact = reference.volume(inst, set(out.selected))
     # the model's own exact evaluation agrees with the independent one
     assert evaluate(out.prep, out.selected).volume_kt == pytest.approx(exact, rel=1e-9)
-    slack = inst.parameters.mip_gap + (inst.parameters.pwl_tolerance
-                                       if formulation == "arc" else 0.0)
+    slack = gen.config.mip_gap + (gen.config.pwl_tolerance if formulation == "arc" else 0.0)
     assert exact >= (1 - slack) * best[0] - 1e-9
     # the solver's bound is a true upper bound on the exact optimum
+    assert out.solution.bound >= best[0] * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("formulation", ["paths", "arc"])
+@pytest.mark.parametrize("seed", range(50, 62))
+def test_flows_with_their_own_value_of_time(seed, formulation, tmp_path):
+    """Spec §3: each flow's costs at its own value of time; the optimum
+    against enumeration, and the workbook column read back to the same answer."""
+    gen = reference.random_instance(seed, own_time_values=True)
+    inst, budget = gen.instance, gen.budget
+    assert len({f.value_of_time for f in inst.flows}) > 2  # the test must mix values
+    best = reference.best_portfolio(inst, budget)
+    out = optimise(inst, gen.config.with_overrides(formulation=formulation))
+    if best is None:
+        assert out.solution.status == "infeasible"
+        return
+    exact = reference.volume(inst, set(out.selected))
+    assert evaluate(out.prep, out.selected).volume_kt == pytest.approx(exact, rel=1e-9)
+    slack = gen.config.mip_gap + (gen.config.pwl_tolerance if formulation == "arc" else 0.0)
+    assert exact >= (1 - slack) * best[0] - 1e-9
     assert out.solution.bound >= best[0] * (1 - 1e-9)
 
 
@@ -57,15 +77,15 @@ def test_enough_instances_are_interesting():
 @pytest.mark.parametrize("seed", range(100, 108))
 def test_value_objective_against_enumeration(seed, formulation):
     gen = reference.random_instance(seed)
-    params = dataclasses.replace(gen.instance.parameters, objective="value")
-    inst = dataclasses.replace(gen.instance, parameters=params)
+    inst = dataclasses.replace(gen.instance, parameters=dataclasses.replace(
+        gen.instance.parameters, objective="value"))
     best = reference.best_portfolio(inst, gen.budget, weighted=True)
-    out = optimise(inst, gen.budget, formulation=formulation)
+    out = optimise(inst, gen.config.with_overrides(formulation=formulation))
     if best is None:
         assert out.solution.status == "infeasible"
         return
     exact = reference.volume(inst, set(out.selected), weighted=True)
-    slack = params.mip_gap + (params.pwl_tolerance if formulation == "arc" else 0.0)
+    slack = gen.config.mip_gap + (gen.config.pwl_tolerance if formulation == "arc" else 0.0)
     assert exact >= (1 - slack) * best[0] - 1e-9
     assert out.solution.bound >= best[0] * (1 - 1e-9)
 
@@ -76,11 +96,9 @@ def test_time_limit_keeps_the_incumbent_and_a_valid_bound(formulation):
     returned (the ranking's at worst), feasible, with a bound no lower than
     the optimum found without a limit."""
     inst, budget = generate(40, 20, 30, seed=3)
-    full = optimise(inst, budget, formulation="paths")
-    params = dataclasses.replace(inst.parameters, time_limit_s=0.05, mip_gap=1e-9,
-                                 gain_gap=1e-9)
-    out = optimise(dataclasses.replace(inst, parameters=params), budget,
-                   formulation=formulation)
+    full = optimise(inst, RunConfig(budget, time_limit_s=60.0))
+    out = optimise(inst, RunConfig(budget, time_limit_s=0.05, mip_gap=1e-9, gain_gap=1e-9,
+                                   formulation=formulation))
     assert out.solution.status in ("time_limit", "optimal")
     assert reference.feasible(inst, set(out.selected), budget)
     optimum = evaluate(full.prep, full.selected).objective
@@ -94,11 +112,10 @@ def test_time_limit_keeps_the_incumbent_and_a_valid_bound(formulation):
 def test_many_more_random_instances(seed, formulation):
     gen = reference.random_instance(seed)
     best = reference.best_portfolio(gen.instance, gen.budget)
-    out = optimise(gen.instance, gen.budget, formulation=formulation)
+    out = optimise(gen.instance, gen.config.with_overrides(formulation=formulation))
     if best is None:
         assert out.solution.status == "infeasible"
         return
-    params = gen.instance.parameters
-    slack = params.mip_gap + (params.pwl_tolerance if formulation == "arc" else 0.0)
+    slack = gen.config.mip_gap + (gen.config.pwl_tolerance if formulation == "arc" else 0.0)
     assert reference.volume(gen.instance, set(out.selected)) >= (1 - slack) * best[0] - 1e-9
     assert out.solution.bound >= best[0] * (1 - 1e-9)

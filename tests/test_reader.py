@@ -34,7 +34,7 @@ def small(path: Path, a: Any = "001", b: Any = "010", **sheets: list[dict[str, A
 
 
 def problems_of(path: Path) -> tuple[Any, list[Any]]:
-    instance, problems = validate(read_workbook(path))
+    instance, _, problems = validate(read_workbook(path))
     return instance, list(problems)
 
 
@@ -122,7 +122,7 @@ def test_header_variants_are_matched(tmp_path: Path) -> None:
     assert seg.rows[0].cells["length_km"] == 100
     warned = sorted(p.column for p in raw.problems if "header read as" in p.message)
     assert warned == ["cost_usd_per_tkm", "length_km", "speed_kmh"]
-    instance, problems = validate(raw)
+    instance, _, problems = validate(raw)
     assert instance is not None and not errors(problems)
 
 
@@ -168,7 +168,7 @@ def test_missing_sheet_and_column_are_named(tmp_path: Path) -> None:
     assert (capex.row, capex.column) == (1, "capex_musd")
     assert "found: project_id, name, decision" in capex.message
     assert "Projects" not in raw.sheets
-    instance, problems = validate(raw)
+    instance, _, problems = validate(raw)
     assert instance is None and len(errors(problems)) == 2
 
 
@@ -198,7 +198,7 @@ def test_blank_rows_are_skipped_with_a_warning(tmp_path: Path) -> None:
     [p] = raw.problems  # the formatted row 20 below the data is not worth a word
     assert (p.sheet, p.row, p.severity) == ("Projects", 3, "warning")
     assert "2 blank row(s) skipped (rows 3, 4)" in p.message
-    instance, _ = validate(raw)
+    instance, _, _ = validate(raw)
     assert instance is not None and len(instance.projects) == 4
 
 
@@ -211,7 +211,7 @@ def test_hidden_rows_are_used_with_a_warning(tmp_path: Path) -> None:
     assert [r.hidden for r in raw.sheets["Demand"].rows] == [False, True, False]
     [p] = raw.problems
     assert (p.sheet, p.row, p.severity) == ("Demand", 3, "warning")
-    instance, _ = validate(raw)
+    instance, _, _ = validate(raw)
     assert instance is not None and len(instance.flows) == 3
 
 
@@ -229,7 +229,7 @@ def test_error_cells_are_reported_not_blank(tmp_path: Path, code: str) -> None:
     [p] = raw.problems
     assert (p.sheet, p.row, p.column, p.severity) == ("Segments", 3, "length_km", "error")
     assert f"cell E3 holds the Excel error {code}" in p.message
-    instance, problems = validate(raw)
+    instance, _, problems = validate(raw)
     assert instance is None and errors(problems) == [p]  # no second message for E3
 
 

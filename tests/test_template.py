@@ -150,7 +150,7 @@ def test_empty_template_only_lacks_data(template: Path) -> None:
     raw = read_workbook(template)
     assert set(raw.sheets) == {s.name for s in SHEETS}
     assert raw.problems == ()
-    instance, problems = validate(raw)
+    instance, _, problems = validate(raw)
     assert instance is None
     required = {p.name for p in PARAMETERS if p.required}
     for p in errors(problems):
@@ -168,7 +168,7 @@ def test_filled_template_solves_like_the_original(template: Path, tmp_path: Path
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     assert main(["--input", str(original), "--output", str(a), "--quiet"]) == 0
     assert main(["--input", str(filled), "--output", str(b), "--quiet"]) == 0
-    _, problems = validate(read_workbook(filled))
+    _, _, problems = validate(read_workbook(filled))
     assert problems == ()  # the template adds no warnings either
 
     def summary(path: Path) -> dict[str, Any]:

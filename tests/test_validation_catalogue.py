@@ -293,6 +293,24 @@ ERRORS = {
     "project makes a segment costlier": (cell("ProjectEffects", 2, "speed_kmh", 10),
                                          "ProjectEffects", 2, "speed_kmh",
                                          ["p1 makes segment s1 costlier", "12.00 -> 15.00"]),
+    "zero generalized cost at a flow's value of time": (
+        chain(row("Segments", 3, length_km=0, fixed_time_h=5),
+              cell("Demand", 2, "value_of_time_usd_per_t_h", 0)),
+        "Segments", 3, "fixed_cost_usd_per_t",
+        ["generalized cost is 0 at the value of time 0 USD/t-h", "sheet 'Demand', row 2"]),
+    "project costlier at a flow's own value of time": (
+        # p1 on s1: money 10 -> 5, hours 2 -> 2.5: cheaper at 1 USD/t-h, dearer at 20
+        chain(cell("ProjectEffects", 2, "speed_kmh", 40),
+              cell("Demand", 3, "value_of_time_usd_per_t_h", 20)),
+        "ProjectEffects", 2, "speed_kmh",
+        ["p1 makes segment s1 costlier at the value of time 20 USD/t-h",
+         "sheet 'Demand', row 3", "50.00 -> 55.00"]),
+    "appraisal ends before benefits start": (
+        row("Parameters", 10, parameter="appraisal_end_year", value=2025),
+        "Parameters", 10, "value", ["appraisal_end_year must be after base_year (2025)"]),
+    "negative value of time on a flow": (cell("Demand", 2, "value_of_time_usd_per_t_h", -1),
+                                         "Demand", 2, "value_of_time_usd_per_t_h",
+                                         ["out of range", "expected a number >= 0"]),
     "no route and no alt_cost": (chain(row("Nodes", 6, node_id="E"),
                                        cell("Demand", 4, "destination", "E")),
                                  "Demand", 4, "alt_cost_usd_per_t",

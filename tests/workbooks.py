@@ -20,7 +20,7 @@ HEADERS = {
     "ProjectEffects": ["project_id", "segment_id", "length_km", "speed_kmh", "cost_usd_per_tkm",
                        "fixed_time_h", "fixed_cost_usd_per_t"],
     "Demand": ["origin", "destination", "commodity", "base_volume_kt", "growth_pct",
-               "elasticity", "alt_cost_usd_per_t", "value_usd_per_t"],
+               "elasticity", "alt_cost_usd_per_t", "value_usd_per_t", "value_of_time_usd_per_t_h"],
 }
 
 
@@ -78,15 +78,20 @@ def tiny(path: Path, **parameters: Any) -> Path:
                  "base_volume_kt": 30}]))
 
 
-def from_instance(inst, budget: float | None = None) -> dict[str, list[list[Any]]]:
-    """The workbook rows of an Instance (the inverse of reading one)."""
+def from_instance(inst, config=None) -> dict[str, list[list[Any]]]:
+    """The workbook rows of an Instance and its run settings (a RunConfig;
+    the test defaults when None): the inverse of reading one."""
     p = inst.parameters
-    params = {"budget_musd": p.budget_musd if budget is None else budget,
-              "base_year": p.base_year, "horizon_year": p.horizon_year,
+    params = {"base_year": p.base_year, "horizon_year": p.horizon_year,
               "value_of_time_usd_per_t_h": p.value_of_time,
-              "default_elasticity": p.default_elasticity, "mip_gap": p.mip_gap,
-              "time_limit_s": p.time_limit_s, "pwl_tolerance": p.pwl_tolerance,
-              "objective": p.objective}
+              "default_elasticity": p.default_elasticity, "objective": p.objective,
+              "appraisal_discount_pct": p.appraisal_discount_pct}
+    if p.appraisal_end_year is not None:
+        params["appraisal_end_year"] = p.appraisal_end_year
+    if config is not None:
+        params.update(budget_musd=config.budget_musd, mip_gap=config.mip_gap,
+                      gain_gap=config.gain_gap, time_limit_s=config.time_limit_s,
+                      pwl_tolerance=config.pwl_tolerance, formulation=str(config.formulation))
     segments = {s.segment_id: s for s in inst.segments}
 
     def attrs(a, base=None):
@@ -111,5 +116,6 @@ def from_instance(inst, budget: float | None = None) -> dict[str, list[list[Any]
         Demand=[{"origin": f.origin, "destination": f.destination,
                  "commodity": f.commodity or None, "base_volume_kt": f.base_volume_kt,
                  "growth_pct": f.growth_pct, "elasticity": f.elasticity,
-                 "alt_cost_usd_per_t": f.alt_cost, "value_usd_per_t": f.value_usd_per_t}
+                 "alt_cost_usd_per_t": f.alt_cost, "value_usd_per_t": f.value_usd_per_t,
+                 "value_of_time_usd_per_t_h": f.value_of_time}
                 for f in inst.flows])

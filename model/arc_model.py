@@ -1,10 +1,11 @@
-"""Stage 4: the Pyomo model of spec §5.
+"""The arc formulation of spec §5 in Pyomo (the reference formulation).
 
 Per changeable flow, a unit route flow over directed arc states (a project's
 state usable only if the project is selected); the route cost bounds the
 argument of a piecewise-linear volume curve in incremental form (binaries
 order the pieces, no SOS2, so HiGHS accepts it). Flows no project can change
-enter the objective as a constant.
+enter the objective as a constant. The rule rows on x come from the PortfolioProblem
+(problem.py), as for every solver.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from functools import lru_cache
 
 import pyomo.environ as pyo
 
-from .preprocess import Prepared, constant_objective, group_members, segment_projects
+from .numerics import TINY
+from .preprocess import Prepared, constant_objective
+from .problem import PortfolioProblem, RuleRow
 
 
 @dataclass(frozen=True)
@@ -61,57 +64,66 @@ def max_ratio(elasticity: float, tolerance: float) -> float:
     return lo
 
 
-def volume_curve(prep: Prepared, k: int) -> Curve:
-    """Breakpoints evenly spaced in log-cost so each chord meets pwl_tolerance."""
-    flow = prep.instance.flows[k]
+def volume_curve(prep: Prepared, k: int, tolerance: float) -> Curve:
+    """Breakpoints evenly spaced in log-cost so each chord's relative error
+    stays within ``tolerance`` (pwl_tolerance)."""
     cdn, cmin, c0 = float(prep.cdn[k]), float(prep.cmin[k]), float(prep.c0[k])
-    ratio = max_ratio(flow.elasticity, prep.instance.parameters.pwl_tolerance)
-    pieces = max(1, math.ceil(math.log(cdn / cmin) / math.log(ratio) - 1e-12))
+    elasticity = float(prep.demand.elasticity[k])
+    ratio = max_ratio(elasticity, tolerance)
+    pieces = max(1, math.ceil(math.log(cdn / cmin) / math.log(ratio) - TINY))
     step = (cdn / cmin) ** (1.0 / pieces)
     costs = [cdn / step ** i for i in range(pieces)] + [cmin]
-    scale = prep.potential[k] * prep.instance.weight(flow)
-    values = [scale * (c / c0) ** -flow.elasticity for c in costs]
+    scale = prep.demand.value_scale[k]
+    values = [scale * (c / c0) ** -elasticity for c in costs]
     return Curve(k, tuple(costs), tuple(values))
 
 
 def add_project_choices(m: pyo.ConcreteModel, prep: Prepared) -> None:
-    """x[p]: 1 if project p is selected; must_do projects are fixed in."""
+    """x[p]: 1 if project p is selected."""
     m.P = pyo.Set(initialize=prep.decision, ordered=True)
     m.x = pyo.Var(m.P, domain=pyo.Binary)
-    for p in prep.must_do:
-        m.x[p].fix(1)
 
 
-def add_budget(m: pyo.ConcreteModel, prep: Prepared, budget: float) -> None:
-    """Capex of selected candidate and must_do projects within the budget (a
-    mutable parameter, so a sweep changes it without rebuilding)."""
-    m.budget = pyo.Param(initialize=budget, mutable=True)
-    capex = {p: prep.instance.project(p).capex_musd for p in prep.decision}
-    m.budget_limit = pyo.ConstraintList()
-    costly = [p for p in m.P if capex[p] > 0]
-    if costly:
-        m.budget_limit.add(sum(capex[p] * m.x[p] for p in costly) <= m.budget)
+def add_rules(m: pyo.ConcreteModel, problem: PortfolioProblem) -> None:
+    """The problem's rule rows on x (budget, alternatives, requires,
+    exclusions), each with a mutable right-hand side, and its bounds on x."""
+    m.rules = pyo.ConstraintList()
+    m.rule_rows = {}
+    sync_rules(m, problem)
 
 
-def add_alternatives(m: pyo.ConcreteModel, prep: Prepared) -> None:
-    """At most one project per group and per segment."""
-    chosen = set(prep.decision)
-    sets = [members for members in group_members(prep.instance).values()]
-    sets += [members for members in segment_projects(prep.instance).values()]
-    rows = sorted({tuple(sorted(p for p in s if p in chosen)) for s in sets})
-    m.alternatives = pyo.ConstraintList()
-    for row in rows:
-        if len(row) > 1:
-            m.alternatives.add(sum(m.x[p] for p in row) <= 1)
+def sync_rules(m: pyo.ConcreteModel, problem: PortfolioProblem) -> None:
+    """Bring the rule rows and bounds in line with the problem: a new
+    right-hand side changes a parameter; changed coefficients replace the
+    row; a row no longer wanted is deactivated. Must_do and forced projects
+    are fixed in; a project that cannot fit the budget gets upper bound 0."""
+    wanted = {r.key: r for r in problem.rows}
+    for key, row in wanted.items():
+        held = m.rule_rows.get(key)
+        if held is not None and held[1].terms == row.terms:
+            held[2].set_value(row.upper)
+            held[0].activate()
+            m.rule_rows[key] = (held[0], row, held[2])
+            continue
+        if held is not None:
+            held[0].deactivate()
+        upper = pyo.Param(initialize=row.upper, mutable=True)
+        m.add_component(f"rule_upper_{len(m.rules) + 1}", upper)
+        m.rule_rows[key] = (m.rules.add(_row_expression(m, row) <= upper), row, upper)
+    for key, (con, _, _) in m.rule_rows.items():
+        if key not in wanted:
+            con.deactivate()
+    for p, (low, high) in problem.bounds.items():
+        if low == high == 1.0:
+            m.x[p].fix(1)
+            continue
+        m.x[p].unfix()
+        m.x[p].setlb(low)
+        m.x[p].setub(high)
 
 
-def add_requirements(m: pyo.ConcreteModel, prep: Prepared) -> None:
-    """A selected project's required projects are selected (or committed)."""
-    m.requirements = pyo.ConstraintList()
-    for p in prep.decision:
-        for q in prep.instance.project(p).requires:
-            if q not in prep.committed:
-                m.requirements.add(m.x[p] <= m.x[q])
+def _row_expression(m: pyo.ConcreteModel, row: RuleRow) -> pyo.Expression:
+    return sum(c * m.x[p] for p, c in row.terms if c)
 
 
 def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
@@ -155,19 +167,20 @@ def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
         else:
             m.conservation.add(net_out == 0)
     cost_terms: dict[int, list] = {fa.flow: [] for fa in prep.variable}
+    vots = prep.instance.values_of_time
     for j, (k, _, _, state) in enumerate(arcs):
-        cost_terms[k].append(state.gc * m.u[j])
+        cost_terms[k].append(state.gc(vots[k]) * m.u[j])
     route_cost = {k: sum(terms) + (flows[k].alt_cost * m.w[k] if k in m.K_alt else 0)
                   for k, terms in cost_terms.items()}
     m.route_cost = pyo.Expression(list(route_cost), initialize=route_cost)
 
 
-def add_volume_curves(m: pyo.ConcreteModel, prep: Prepared) -> None:
+def add_volume_curves(m: pyo.ConcreteModel, prep: Prepared, tolerance: float) -> None:
     """Incremental piecewise-linear volume: delta[k,i] fills piece i (from the
     do-nothing cost downwards); z[k,i] forces the pieces to fill in order, since
     the curve is convex and the later pieces pay more. The route cost must not
     exceed the curve's cost argument."""
-    m.curves = {fa.flow: volume_curve(prep, fa.flow) for fa in prep.variable}
+    m.curves = {fa.flow: volume_curve(prep, fa.flow, tolerance) for fa in prep.variable}
     pieces = [(k, i) for k, c in m.curves.items() for i in range(len(c.costs) - 1)]
     m.D = pyo.Set(initialize=pieces, dimen=2)
     m.delta = pyo.Var(m.D, bounds=(0, 1))
@@ -196,13 +209,12 @@ def add_objective(m: pyo.ConcreteModel, prep: Prepared) -> None:
     m.objective = pyo.Objective(expr=constant + gain, sense=pyo.maximize)
 
 
-def build_model(prep: Prepared, budget: float) -> pyo.ConcreteModel:
+def build_model(problem: PortfolioProblem, pwl_tolerance: float) -> pyo.ConcreteModel:
+    prep = problem.prep
     m = pyo.ConcreteModel(name="corridor_invest")
     add_project_choices(m, prep)
-    add_budget(m, prep, budget)
-    add_alternatives(m, prep)
-    add_requirements(m, prep)
+    add_rules(m, problem)
     add_route_flows(m, prep)
-    add_volume_curves(m, prep)
+    add_volume_curves(m, prep, pwl_tolerance)
     add_objective(m, prep)
     return m

@@ -1,5 +1,5 @@
-"""Stage 5 (arc formulation): solve the Pyomo model with HiGHS through
-Pyomo's ``highs`` interface.
+"""The arc formulation (arc_model.py) solved by HiGHS through Pyomo's ``highs``
+interface.
 
 The status is a value the caller branches on; no solver exception leaves
 this module. On a time limit the incumbent is kept and the gap reported.
@@ -17,12 +17,15 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from .build import build_model
+from .arc_model import build_model, sync_rules
+from .clock import Deadline
 from .evaluate import evaluate
-from .preprocess import Prepared, affordable
+from .numerics import REL, TINY
+from .problem import Plan, PortfolioProblem
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
+
 
 class _LineTap(io.TextIOBase):
     """A text stream that hands each complete solver log line to a callback."""
@@ -40,84 +43,68 @@ class _LineTap(io.TextIOBase):
 
 
 class ArcSolver:
-    """The spec's arc formulation (build.py) on a persistent HiGHS: re-solves
-    after the budget changes or a portfolio is excluded, without rebuilding."""
+    """PortfolioSolver for the spec's arc formulation on a persistent HiGHS:
+    re-solves after the problem changes (budget, exclusions, capex) without
+    rebuilding the flows and curves."""
 
     name = "arc"
 
-    def __init__(self, prep: Prepared, budget: float, *, threads: int | None = None,
-                 on_log_line: Callable[[str], None] | None = None):
-        self.prep = prep
-        self.model = build_model(prep, budget)
+    def __init__(self, problem: PortfolioProblem, *, pwl_tolerance: float,
+                 threads: int | None = None, on_log_line: Callable[[str], None] | None = None):
+        self.prep = problem.prep
+        self.model = build_model(problem, pwl_tolerance)
         self._highs = Highs()
         self._threads = threads
         self._on_log_line = on_log_line
-        self.set_budget(budget)
 
-    def set_budget(self, budget: float) -> None:
-        m = self.model
-        m.budget.set_value(budget)
-        for p, fits in affordable(self.prep, budget).items():
-            if not m.x[p].fixed:
-                m.x[p].setub(1 if fits else 0)
-
-    def exclude(self, portfolio: frozenset[str]) -> bool:
-        """Forbid the portfolio and its supersets: one of its free projects must go."""
-        m = self.model
-        free = [p for p in portfolio if not m.x[p].fixed]
-        if not free:
-            return False
-        if not hasattr(m, "exclusions"):
-            m.exclusions = pyo.ConstraintList()
-        m.exclusions.add(sum(1 - m.x[p] for p in free) >= 1)
-        return True
-
-    def solve(self, *, time_limit: float, mip_gap: float,
-              warm_start: frozenset[str] | None = None) -> Solution:
-        """Solve (or re-solve after the model changed); ``warm_start`` is a
+    def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
+              start: Plan | None = None) -> Solution:
+        """Solve (or re-solve after the problem changed); ``start`` is a
         feasible portfolio HiGHS may start from."""
         m = self.model
+        sync_rules(m, problem)
         if not m.curves:
             return self._trivial()
+        warm_start = start.selected if start is not None else None
         tee: list[TextIO] = [_LineTap(self._on_log_line)] if self._on_log_line else []
-        start = time.perf_counter()
+        begun = time.perf_counter()
         try:
-            options = dict(time_limit=time_limit, rel_gap=mip_gap, threads=self._threads,
-                           load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                           tee=tee)
+            options = dict(time_limit=max(deadline.remaining(), 0.01), rel_gap=gap,
+                           threads=self._threads, load_solutions=False,
+                           raise_exception_on_nonoptimal_result=False, tee=tee)
             if warm_start is None:
                 res = self._highs.solve(m, **options)
             else:
                 res = self._solve_from(warm_start, options)
         except Exception as exc:  # a solver failure must become a status, not a traceback
             log.exception("HiGHS failed")
-            return Solution("failed", frozenset(), solve_s=time.perf_counter() - start,
+            return Solution(Status.FAILED, solve_s=time.perf_counter() - begun,
                             message=f"the solver failed: {exc}")
-        elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - begun
         term = res.termination_condition
         nodes = getattr(res.extra_info, "mip_node_count", None)
         if term in (TerminationCondition.provenInfeasible,
                     TerminationCondition.infeasibleOrUnbounded):
-            return Solution("infeasible", frozenset(), solve_s=elapsed, nodes=nodes,
+            return Solution(Status.INFEASIBLE, solve_s=elapsed, nodes=nodes,
                             message="no portfolio satisfies the budget and project rules")
         if res.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
             if term == TerminationCondition.maxTimeLimit and warm_start is not None:
-                return Solution("time_limit", warm_start, None, res.objective_bound, elapsed,
+                return Solution(Status.TIME_LIMIT, Plan.of(warm_start), None,
+                                res.objective_bound, elapsed,
                                 "the time limit was reached before the solver improved on"
                                 " its starting portfolio", nodes)
             reason = ("the time limit was reached before any portfolio was found"
                       if term == TerminationCondition.maxTimeLimit
                       else f"the solver stopped without a portfolio ({term.name})")
-            return Solution("failed", frozenset(), solve_s=elapsed, nodes=nodes,
-                            message=reason)
+            return Solution(Status.FAILED, solve_s=elapsed, nodes=nodes, message=reason)
         res.solution_loader.load_vars()
         selected = frozenset(p for p in m.P if pyo.value(m.x[p]) > 0.5)
-        status: Status = ("optimal" if term == TerminationCondition.convergenceCriteriaSatisfied
-                          else "time_limit")
+        status = (Status.OPTIMAL if term == TerminationCondition.convergenceCriteriaSatisfied
+                  else Status.TIME_LIMIT)
         bound = res.objective_bound
-        return Solution(status, selected, res.incumbent_objective,
+        return Solution(status, Plan.of(selected), res.incumbent_objective,
                         bound if bound is not None else res.incumbent_objective,
-                        elapsed, "" if status == "optimal" else
+                        elapsed, "" if status is Status.OPTIMAL else
                         f"stopped at the time limit ({term.name}); best portfolio found kept",
                         nodes)
 
@@ -156,9 +143,11 @@ class ArcSolver:
         ev = evaluate(prep, portfolio)
         applied = portfolio | prep.committed
         arcs: dict[tuple[int, int, int, int], list[tuple[float, int]]] = {}
+        vots = prep.instance.values_of_time
         for j, (k, tail, head, state) in enumerate(m.arc_list):
             if state.project is None or state.project in applied:
-                arcs.setdefault((k, tail, head, state.segment), []).append((state.gc, j))
+                arcs.setdefault((k, tail, head, state.segment), []).append(
+                    (state.gc(vots[k]), j))
         values = {id(v): 0.0 for v in m.component_data_objects(pyo.Var) if not v.fixed}
         for p in m.P:
             if not m.x[p].fixed:
@@ -186,26 +175,23 @@ class ArcSolver:
                 values[id(m.delta[k, i])] = fill
                 drop -= fill * piece
                 if i > 0:
-                    values[id(m.z[k, i])] = (1.0 if values[id(m.delta[k, i - 1])] >= 1.0 - 1e-12
+                    values[id(m.z[k, i])] = (1.0 if values[id(m.delta[k, i - 1])] >= 1.0 - TINY
                                                else 0.0)
         return values
 
     def _trivial(self) -> Solution:
-        """No project can change any flow's cost: the objective is a constant
-        and the portfolio is the must_do projects, if they fit."""
+        """No project can change any flow's cost: the objective is a constant and
+        the portfolio is the fixed (must_do, forced) projects, if they keep the rules."""
         m = self.model
         fixed = frozenset(p for p in m.P if m.x[p].fixed and pyo.value(m.x[p]) > 0.5)
-        for c in m.budget_limit.values():
-            if pyo.value(c.body) > pyo.value(c.upper) + 1e-9:
-                return Solution("infeasible", frozenset(),
-                                message="the must_do projects cost more than the budget")
-        for c in list(m.alternatives.values()) + list(m.requirements.values()):
-            if pyo.value(c.body) > pyo.value(c.upper) + 1e-9:
-                return Solution("infeasible", frozenset(),
-                                message="the must_do projects break a project rule")
         for p in m.P:
             if not m.x[p].fixed:
                 m.x[p].set_value(0)
+        for con in m.rules.values():
+            if con.active and pyo.value(con.body) > pyo.value(con.upper) + REL:
+                return Solution(Status.INFEASIBLE,
+                                message="the must_do projects break the budget or a project"
+                                        " rule")
         value = float(pyo.value(m.objective.expr))
-        return Solution("optimal", fixed, value, value, 0.0,
+        return Solution(Status.OPTIMAL, Plan.of(fixed), value, value, 0.0,
                         "no project can change any flow's route")

@@ -1,0 +1,151 @@
+"""Economic appraisal (spec §10): what the money buys, beside the objective.
+
+User benefit by the rule of half on the exact costs and volumes of each year,
+capex as disbursed, NPV at the appraisal discount rate, BCR and EIRR. Every
+figure comes from exact shortest-path evaluations (evaluate.py), never from a
+solver's objective.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .evaluate import Evaluation, evaluate
+from .preprocess import Prepared
+
+# EIRR search range (fractions a year): a root outside it is reported as none.
+EIRR_LOW, EIRR_HIGH = -0.99, 100.0
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Benefits and capex by year, USD million, from base_year + 1 to the
+    appraisal end year; year 0 of discounting is the first of them."""
+
+    years: tuple[int, ...]
+    benefits: np.ndarray
+    capex: np.ndarray
+
+    def present_value(self, values: np.ndarray, rate: float) -> float:
+        factors = (1.0 + rate) ** -np.arange(len(self.years), dtype=float)
+        return float(values @ factors)
+
+    def npv(self, rate: float) -> float:
+        return self.present_value(self.benefits - self.capex, rate)
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    discount_pct: float
+    pv_benefits_musd: float
+    pv_capex_musd: float
+    npv_musd: float
+    bcr: float | None  # None when there is no capex
+    eirr_pct: float | None  # None when NPV(r) has no root in the search range
+    stream: Stream
+
+    @property
+    def benefit_per_year_musd(self) -> float:
+        """Undiscounted benefit in the last year (the horizon's, held)."""
+        return float(self.stream.benefits[-1]) if len(self.stream.years) else 0.0
+
+
+def rule_of_half(potential: np.ndarray, c0: np.ndarray, elasticity: np.ndarray,
+                 done: Evaluation, nothing: Evaluation) -> np.ndarray:
+    """b_k = 0.5 (V_k(X) + V_k(D)) (SP_k(D) - SP_k(X)) / 1000 per flow, USD
+    million a year, for potentials P_k of that year (spec §10)."""
+    v_x = potential * (done.costs / c0) ** (-elasticity)
+    v_d = potential * (nothing.costs / c0) ** (-elasticity)
+    return 0.5 * (v_x + v_d) * (nothing.costs - done.costs) / 1000.0
+
+
+def eirr(stream: Stream) -> float | None:
+    """The discount rate at which NPV = 0, as a fraction; None when there is
+    none in (-99%, 10,000%). With several roots (capex after benefits) the
+    lowest is returned."""
+    npv = stream.npv
+    grid = np.concatenate([np.linspace(EIRR_LOW, 1.0, 400), np.geomspace(1.0, EIRR_HIGH, 200)])
+    values = np.array([npv(r) for r in grid])
+    for i in range(len(grid) - 1):
+        a, b = values[i], values[i + 1]
+        if a == 0.0:
+            return float(grid[i])
+        if a * b < 0.0:
+            return _bisect(npv, float(grid[i]), float(grid[i + 1]))
+    return None
+
+
+def _bisect(f: Callable[[float], float], low: float, high: float) -> float:
+    """The root of f in [low, high], where f changes sign, to 1e-12."""
+    f_low = f(low)
+    while high - low > 1e-12:
+        mid = (low + high) / 2
+        f_mid = f(mid)
+        if (f_mid < 0) == (f_low < 0):
+            low, f_low = mid, f_mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def appraise(stream: Stream, discount_pct: float) -> Appraisal:
+    rate = discount_pct / 100.0
+    pv_b = stream.present_value(stream.benefits, rate)
+    pv_k = stream.present_value(stream.capex, rate)
+    root = eirr(stream) if stream.capex.any() and stream.benefits.any() else None
+    return Appraisal(discount_pct, pv_b, pv_k, pv_b - pv_k,
+                     pv_b / pv_k if pv_k > 0 else None,
+                     100.0 * root if root is not None else None, stream)
+
+
+def build_stream(years: Sequence[int], potential_of: Callable[[int], np.ndarray],
+                 c0: np.ndarray, elasticity: np.ndarray,
+                 open_in: Callable[[int], tuple[Evaluation, Evaluation]],
+                 capex_in: Mapping[int, float]) -> Stream:
+    """Benefits year by year: ``open_in(t)`` gives the exact evaluations of the
+    portfolio open in year t and of that year's do-nothing; ``potential_of(t)``
+    the flows' potentials (held at the horizon's after it)."""
+    benefits = np.array([float(rule_of_half(potential_of(t), c0, elasticity, *open_in(t)).sum())
+                         for t in years])
+    capex = np.array([capex_in.get(t, 0.0) for t in years])
+    return Stream(tuple(years), benefits, capex)
+
+
+def one_shot(prep: Prepared, selected: frozenset[str]) -> Appraisal:
+    """A run without a programme: the committed and selected projects open
+    from base_year + 1 on, the selected projects' capex paid that year
+    (spec §10); the do-nothing is the committed projects alone."""
+    inst = prep.instance
+    params = inst.parameters
+    first, horizon = params.base_year + 1, params.horizon_year
+    years = list(range(first, params.appraisal_end(first) + 1))
+    elasticity = np.array([f.elasticity for f in inst.flows])
+    base = np.array([f.base_volume_kt for f in inst.flows])
+    growth = np.array([f.growth_pct for f in inst.flows]) / 100.0
+    done, nothing = evaluate(prep, selected), evaluate(prep, frozenset())
+
+    def potential_of(t: int) -> np.ndarray:
+        return base * (1.0 + growth) ** (min(t, horizon) - params.base_year)
+
+    capex = sum(inst.project(p).capex_musd for p in selected)
+    stream = build_stream(years, potential_of, prep.c0, elasticity,
+                          lambda _: (done, nothing), {first: capex})
+    return appraise(stream, params.appraisal_discount_pct)
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """A selected project's share of the portfolio's appraisal: the portfolio
+    against the portfolio without it and what requires it (spec §10)."""
+
+    npv_musd: float
+    bcr: float | None
+
+
+def marginal(whole: Appraisal, without: Appraisal) -> Marginal:
+    d_capex = whole.pv_capex_musd - without.pv_capex_musd
+    d_benefit = whole.pv_benefits_musd - without.pv_benefits_musd
+    return Marginal(whole.npv_musd - without.npv_musd,
+                    d_benefit / d_capex if d_capex > 0 else None)

@@ -1,0 +1,68 @@
+"""The command line's own output: messages, and progress lines written past
+any output capture of the solver (Pyomo captures stdout while HiGHS runs)."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from typing import Callable, TextIO
+
+
+class Console:
+    """The CLI's own output; --quiet keeps only errors."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self._terminal: TextIO | None = None
+        try:  # progress is printed while Pyomo captures stdout: keep our own copy
+            self._terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
+
+    def say(self, text: str = "") -> None:
+        if not self.quiet:
+            print(text)
+
+    def progress(self, text: str) -> None:
+        """A progress line, written past any output capture of the solver."""
+        if self.quiet:
+            return
+        if self._terminal is None:
+            print(text)
+        else:
+            sys.stdout.flush()
+            self._terminal.write(text + "\n")
+            self._terminal.flush()
+
+    def error(self, text: str) -> None:
+        print(text, file=sys.stderr)
+
+
+_MIP_ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)"
+                      r".*\s([\d.]+)s\s*$")
+
+
+class Progress:
+    """Turns HiGHS' branch-and-bound log rows into a short progress line
+    (elapsed, incumbent, bound, gap) at most every ``every`` seconds."""
+
+    def __init__(self, say: Callable[[str], None], unit: str, every: float = 5.0):
+        self._say, self._unit, self._every = say, unit, every
+        self._next = every
+
+    def __call__(self, line: str) -> None:
+        if line.startswith("progress: "):  # the route solver's own progress lines
+            self._say("  " + line[len("progress: "):])
+            return
+        row = _MIP_ROW.match(line)
+        if row is None:
+            return
+        bound, best, gap, seconds = row.groups()
+        if float(seconds) < self._next:
+            return
+        self._next = float(seconds) + self._every
+        best_text = "none yet" if "inf" in best else f"{float(best):,.1f} {self._unit}"
+        bound_text = "not yet" if "inf" in bound else f"{float(bound):,.1f}"
+        self._say(f"  {float(seconds):6.0f} s: best portfolio {best_text}, bound {bound_text},"
+                  f" gap {gap}")

@@ -1,0 +1,125 @@
+"""Why each project is in or out (spec §7) and what each selected one is worth:
+the exact marginal gain and appraisal (spec §10) of a returned portfolio."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .appraisal import Appraisal, Marginal, marginal, one_shot
+from .evaluate import evaluate
+from .instance import Decision
+from .numerics import REL, within
+from .preprocess import Prepared, required_closure
+from .problem import PortfolioProblem, rival_sets
+from .sequencer import FrontierPoint, Outcome, SwitchingValue
+
+
+@dataclass(frozen=True)
+class Explanation:
+    marginal: dict[str, float]  # selected -> kt/yr lost without it
+    reasons: dict[str, str]  # not selected -> why
+    appraisal: Appraisal
+    project_appraisal: dict[str, Marginal]  # selected -> its share of NPV and BCR
+    switching: dict[str, SwitchingValue] = field(default_factory=dict)
+
+
+def explain(outcome: Outcome, frontier: Sequence[FrontierPoint] = (),
+            switching: dict[str, SwitchingValue] | None = None) -> Explanation:
+    prep, selected = outcome.prep, outcome.selected
+    whole = one_shot(prep, selected)
+    shares = {p: marginal(whole, one_shot(prep, without(prep, selected, p))) for p in selected}
+    return Explanation(marginal_gains(prep, selected),
+                       reasons(outcome.problem, selected, frontier), whole, shares,
+                       dict(switching or {}))
+
+
+def without(prep: Prepared, selected: frozenset[str], p: str) -> frozenset[str]:
+    """The portfolio less a project and the selected projects that require it."""
+    return frozenset(q for q in selected if p not in required_closure(prep.instance, q))
+
+
+def marginal_gains(prep: Prepared, selected: frozenset[str]) -> dict[str, float]:
+    """Exact volume (kt/yr) lost if a selected project, and the selected ones
+    that require it, were dropped."""
+    full = evaluate(prep, selected).volume_kt
+    return {p: full - evaluate(prep, without(prep, selected, p)).volume_kt for p in selected}
+
+
+def reasons(problem: PortfolioProblem, selected: frozenset[str],
+            frontier: Sequence[FrontierPoint] = ()) -> dict[str, str]:
+    """Why each project is not in the portfolio (spec §7); a sweep's frontier
+    tells at which budgets a project that does not fit would enter."""
+    prep = problem.prep
+    inst = prep.instance
+    live = selected | prep.committed
+    rivals: dict[str, set[str]] = {}
+    for _, members in rival_sets(prep):
+        for p in members:
+            rivals.setdefault(p, set()).update(q for q in members if q != p)
+    base = evaluate(prep, selected).volume_kt
+    nothing = evaluate(prep, frozenset()).volume_kt
+    out: dict[str, str] = {}
+    for proj in inst.projects:
+        p = proj.project_id
+        if p in selected:
+            continue
+        if proj.decision is Decision.EXCLUDED:
+            out[p] = "excluded"
+        elif proj.decision is Decision.COMMITTED:
+            out[p] = "committed: funded elsewhere, always in"
+        elif p in prep.blocked:
+            out[p] = prep.blocked[p]
+        elif rivals.get(p, set()) & live:
+            x = sorted(rivals[p] & live)[0]
+            state = "committed" if x in prep.committed else "selected"
+            out[p] = f"alternative to {x}, which is {state}"
+        else:
+            out[p] = _out_of_reach(problem, p, selected, base, nothing, list(frontier))
+    return out
+
+
+def _out_of_reach(problem: PortfolioProblem, p: str, selected: frozenset[str], base: float,
+                  nothing: float, frontier: list[FrontierPoint]) -> str:
+    prep = problem.prep
+    inst = prep.instance
+    bundle = required_closure(inst, p) - selected
+    blocked = [q for q in bundle if q in prep.blocked or q not in prep.decision]
+    if blocked:
+        return f"requires {blocked[0]}, which cannot be selected"
+    alone = evaluate(prep, bundle).volume_kt - nothing
+    if alone <= REL * max(1.0, nothing):
+        needed_by = sorted(q.project_id for q in inst.projects if q.project_id != p
+                           and q.project_id in prep.decision
+                           and p in required_closure(inst, q.project_id))
+        if needed_by:
+            return ("no flow's route improves with it alone; it is a prerequisite of "
+                    + ", ".join(needed_by))
+        return "no flow's route improves"
+    extra = evaluate(prep, selected | bundle).volume_kt - base
+    if extra <= REL * max(1.0, base):
+        return ("no flow's route improves beyond what the selected projects already give"
+                f" (alone it would add {alone:,.1f} kt)")
+    cost = problem.spent(bundle)
+    left = problem.budget - problem.spent(selected)
+    needs = f"{p} and what it requires cost" if len(bundle) > 1 else f"{p} costs"
+    if not within(cost, left):
+        return (f"does not fit the budget: {needs} USD {cost:,.1f} million, USD"
+                f" {left:,.1f} million is left (it would add {extra:,.1f} kt)"
+                + _sweep_says(p, problem.budget, frontier))
+    return (f"would add {extra:,.1f} kt for USD {cost:,.1f} million but was not chosen:"
+            " within the solver's gap")
+
+
+def _sweep_says(p: str, budget: float, frontier: list[FrontierPoint]) -> str:
+    """Where the sweep selects the project, relative to this budget."""
+    if not frontier:
+        return ""
+    above = [pt.budget for pt in frontier if pt.budget > budget and p in pt.selected]
+    below = [pt.budget for pt in frontier if pt.budget < budget and p in pt.selected]
+    text = (f"; it enters the optimal portfolio at a budget of USD {above[0]:,.0f} million"
+            if above else "; no budget of the sweep above this one selects it")
+    if below:
+        text += (f" (it is in the optimum at USD {below[0]:,.0f}"
+                 + (f"-{below[-1]:,.0f}" if below[-1] != below[0] else "")
+                 + " million: with more money a better combination takes its place)")
+    return text

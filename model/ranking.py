@@ -1,0 +1,80 @@
+"""The benefit/cost ranking an official would do by hand (spec §7, HDM-4
+style): the baseline the optimum is measured against, and the solver's start."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .evaluate import evaluate
+from .numerics import REL
+from .preprocess import Prepared, required_closure
+from .problem import Plan, PortfolioProblem
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One line of the ranking: a project's bundle, its cost and standalone gain."""
+
+    project_id: str
+    bundle: frozenset[str]
+    cost: float
+    gain: float
+
+    @property
+    def ratio(self) -> float | None:
+        return self.gain / self.cost if self.cost > 0 else None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The ranking itself, independent of any budget."""
+
+    start: frozenset[str]  # must_do projects and what they require
+    order: tuple[Candidate, ...]  # projects with a positive standalone gain, ranked
+
+
+@dataclass(frozen=True)
+class Ranking:
+    start: frozenset[str]
+    order: tuple[Candidate, ...]
+    plan: Plan  # the ranking's portfolio for one budget
+    objective: float  # its exact objective
+    volume_kt: float
+
+    @property
+    def selected(self) -> frozenset[str]:
+        return self.plan.selected
+
+
+def rank_projects(problem: PortfolioProblem) -> Ranked:
+    """Standalone gains g_p = V(S + B_p) - V(S) over S = must_do and what they
+    require, ranked by g_p / c_p (zero cost first), ties by project_id."""
+    prep: Prepared = problem.prep
+    inst = prep.instance
+    start: frozenset[str] = frozenset()
+    for p in prep.must_do:
+        start |= required_closure(inst, p)
+    base = evaluate(prep, start).objective
+    scored = []
+    for p in prep.decision:
+        if p in start:
+            continue
+        bundle = required_closure(inst, p) - start
+        gain = evaluate(prep, start | bundle).objective - base
+        if gain > REL * max(1.0, abs(base)):
+            scored.append(Candidate(p, frozenset(bundle), problem.spent(bundle), gain))
+    scored.sort(key=lambda c: (0, 0.0, c.project_id) if c.cost == 0
+                else (1, -c.gain / c.cost, c.project_id))
+    return Ranked(start, tuple(scored))
+
+
+def benefit_cost_ranking(problem: PortfolioProblem, ranked: Ranked | None = None) -> Ranking:
+    """Walk down the ranking, adding each bundle that still fits the budget and
+    the rules (spec §7). Pass ``ranked`` to reuse the standalone gains."""
+    ranked = ranked if ranked is not None else rank_projects(problem)
+    chosen = ranked.start
+    for cand in ranked.order:
+        trial = chosen | cand.bundle
+        if trial != chosen and problem.fits(trial):
+            chosen = trial
+    ev = evaluate(problem.prep, chosen)
+    return Ranking(ranked.start, ranked.order, Plan.of(chosen), ev.objective, ev.volume_kt)

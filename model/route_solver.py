@@ -1,0 +1,253 @@
+"""The route-option formulation solved by branch-and-price (the default solver).
+
+Per changeable flow a column is a route with its exact cost and volume, so
+the master (route_master.py) is exact for binary x: no piecewise-linear
+curve. Column generation prices routes by a label search (pricing.py); the
+LP value plus each flow's best reduced cost is a valid upper bound on the
+exact optimum at every complete round (Lagrangian bound). A MIP over the
+generated routes gives a portfolio; if the bound is not yet within the gap, a
+best-first branch-and-bound on the project variables, pricing at every node,
+closes it.
+
+The time of a solve is spent in named parts of its deadline: root column
+generation at most ROOT_SHARE of it, each MIP over the routes at most
+MIP_SHARE of what is left, the rest in branch-and-bound.
+"""
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .clock import Deadline
+from .evaluate import evaluate
+from .numerics import INTEGRAL, REL, TINY
+from .preprocess import required_closure
+from .pricing import flow_nets, search_routes
+from .problem import Plan, PortfolioProblem
+from .route_master import Infeasible, RouteMaster
+from .solution import Solution, Status
+
+log = logging.getLogger(__name__)
+
+ROOT_SHARE = 0.5  # of the solve's time, for root column generation
+MIP_SHARE = 0.5  # of the time left, for each MIP over the generated routes
+MIP_MIN_S = 0.5  # the least time a MIP over the routes is given
+MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact routes
+ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
+PROGRESS_EVERY_S = 5.0
+
+
+@dataclass
+class RouteStats:
+    lp_bound: float | None = None
+    lp_iterations: int = 0
+    routes: int = 0
+    nodes: int = 0
+    proven: bool = False
+    times: dict[str, float] = field(default_factory=dict)
+
+
+class RouteSolver:
+    """PortfolioSolver for the route formulation: the master is built once and
+    kept (with its routes) across solves of other problems on the same network."""
+
+    name = "paths"
+
+    def __init__(self, problem: PortfolioProblem, *,
+                 on_log_line: Callable[[str], None] | None = None):
+        self.prep = problem.prep
+        self._say = on_log_line or (lambda _: None)
+        self.master = RouteMaster(self.prep, flow_nets(self.prep), problem, log=self._say)
+        self.stats = RouteStats()
+        self.converged = False
+
+    def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
+              start: Plan | None = None) -> Solution:
+        self.master.sync(problem)
+        if not self.master.nets:
+            return self._trivial(problem)
+        chosen = start.selected if start is not None and problem.fits(start.selected) else None
+        try:
+            return self._branch_and_price(problem, deadline, gap, chosen)
+        except Exception as exc:  # a solver failure must become a status, not a traceback
+            log.exception("route solver failed")
+            return Solution(Status.FAILED, solve_s=deadline.elapsed(),
+                            message=f"the solver failed: {exc}")
+
+    def _trivial(self, problem: PortfolioProblem) -> Solution:
+        """No project can change any flow: the objective is a constant and the
+        portfolio is the must_do (and forced) projects with what they require
+        (their feasibility is checked before solving)."""
+        chosen: frozenset[str] = frozenset()
+        for p in set(self.prep.must_do) | problem.forced:
+            chosen |= required_closure(self.prep.instance, p)
+        value = evaluate(self.prep, chosen).objective
+        return Solution(Status.OPTIMAL, Plan.of(chosen), value, value, 0.0,
+                        "no project can change any flow's route")
+
+    # -- column generation ---------------------------------------------------------------
+    def price(self, deadline: Deadline) -> float:
+        """Solve the LP, add each flow's best routes, until no route improves or
+        the deadline passes. Returns a valid upper bound on the exact optimum:
+        after every complete pricing round, the LP value plus each flow's
+        largest reduced cost (it equals the LP value once no route improves)."""
+        m = self.master
+        bound = math.inf
+        self.converged = False
+        while True:
+            lp_value, duals, x = m.solve_lp()
+            self._last_x = x
+            penalties: dict[int, dict[str, float]] = {}
+            for (k, p), r in m.link.items():
+                if duals[r] > TINY:
+                    penalties.setdefault(k, {})[p] = duals[r]
+            added, excess = 0, 0.0
+            for fd in m.nets:
+                if deadline.expired():
+                    return bound  # a partial round gives no bound: keep the last one
+                pi = duals[m.convexity[fd.k]]
+                found = search_routes(fd, penalties.get(fd.k, {}), pi, keep=ROUTES_PER_FLOW)
+                if found:
+                    excess += found[0][0] - pi
+                tol = REL * max(1.0, abs(pi))
+                for score, cost, used in found:
+                    if score > pi + tol:
+                        added += m.add_route(fd.k, cost, used)
+            bound = min(bound, lp_value + excess)
+            self.stats.lp_iterations += 1
+            self._say(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"
+                      f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
+            if not added:
+                self.converged = True
+                return bound
+            if deadline.expired():
+                return bound
+
+    # -- the algorithm --------------------------------------------------------------------
+    def _branch_and_price(self, problem: PortfolioProblem, deadline: Deadline, gap: float,
+                          start: frozenset[str] | None) -> Solution:
+        """Column generation to a valid bound, a MIP over the routes for a
+        portfolio, then best-first branch-and-bound on the projects until the
+        bound is within the gap or the deadline passes."""
+        m, stats, say = self.master, self.stats, self._say
+        t0 = time.perf_counter()
+        if start is not None:
+            m.routes_of(start)
+        m.fix({})
+        try:
+            bound = self.price(deadline.part(ROOT_SHARE))
+        except Infeasible:
+            return self._infeasible(deadline)
+        stats.lp_bound, stats.routes = bound, len(m.routes)
+        root_x = dict(self._last_x)
+        stats.times["lp"] = time.perf_counter() - t0
+        say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
+            f" ({len(m.routes)} routes, {stats.lp_iterations} LP solves)")
+        exact = self._exact
+        best, best_value = (start, exact(start)) if start is not None else (None, -math.inf)
+        rounded = frozenset(p for p, v in root_x.items() if v > 0.5)
+        if problem.fits(rounded) and exact(rounded) > best_value:
+            best, best_value = rounded, exact(rounded)
+        for _ in range(MIP_ROUNDS):  # MIP over the routes; add the exact routes of its pick
+            status, chosen, _, _ = m.solve_mip(
+                time_limit=max(MIP_MIN_S, MIP_SHARE * deadline.remaining()),
+                gap=gap / 10, start=best)
+            if status is Status.INFEASIBLE:
+                return self._infeasible(deadline)
+            if status is Status.FAILED:
+                break
+            value = exact(chosen)
+            if value > best_value:
+                best, best_value = chosen, value
+            n = len(m.routes)
+            m.routes_of(chosen)
+            if len(m.routes) == n:
+                break
+        stats.times["incumbent"] = time.perf_counter() - t0
+        if best is None:
+            return Solution(Status.FAILED, solve_s=deadline.elapsed(),
+                            message="no portfolio was found within the time limit")
+        say(f"progress: {time.perf_counter() - t0:.1f} s: best portfolio {best_value:,.1f},"
+            f" bound {bound:,.1f}")
+        best, best_value, bound = self._branch(problem, bound, root_x, best, best_value, gap,
+                                               deadline, t0)
+        m.fix({})
+        proven = bound - best_value <= gap * abs(best_value) + REL * abs(best_value)
+        stats.proven = proven
+        stats.times["total"] = time.perf_counter() - t0
+        return Solution(Status.OPTIMAL if proven else Status.TIME_LIMIT, Plan.of(best),
+                        best_value, max(bound, best_value), deadline.elapsed(),
+                        "" if proven else "stopped at the time limit; best portfolio found kept",
+                        nodes=stats.nodes)
+
+    def _exact(self, portfolio: frozenset[str]) -> float:
+        return evaluate(self.prep, portfolio).objective
+
+    @staticmethod
+    def _infeasible(deadline: Deadline) -> Solution:
+        return Solution(Status.INFEASIBLE, solve_s=deadline.elapsed(),
+                        message="no portfolio satisfies the budget and project rules")
+
+    def _branch(self, problem: PortfolioProblem, root_bound: float, root_x: dict[str, float],
+                best: frozenset[str], best_value: float, gap: float, deadline: Deadline,
+                t0: float) -> tuple[frozenset[str], float, float]:
+        """Best-first branch-and-bound on x with column generation at every node.
+        Returns the incumbent and a valid bound (the best open node's bound)."""
+        m, inst = self.master, self.prep.instance
+
+        def closed(b: float) -> bool:
+            return b - best_value <= gap * abs(best_value) + REL * abs(best_value)
+
+        def children(x: dict[str, float], fixes: dict[str, float], b: float) -> list:
+            frac = [p for p, v in x.items()
+                    if INTEGRAL < v < 1 - INTEGRAL and p not in fixes]
+            if not frac:
+                return []
+            p = max(frac, key=lambda q: (min(x[q], 1 - x[q]) * inst.project(q).capex_musd, q))
+            return [(-b, next(tick), {**fixes, p: 1.0}), (-b, next(tick), {**fixes, p: 0.0})]
+
+        tick = iter(range(1, 1 << 62))
+        heap = children(root_x, {}, root_bound)
+        if not heap or closed(root_bound):
+            return best, best_value, root_bound
+        dropped = -math.inf  # the largest bound of a node left unexplored within the gap
+        last = time.perf_counter()
+        while heap and not deadline.expired():
+            negb, _, fixes = heapq.heappop(heap)
+            if closed(-negb):
+                heapq.heappush(heap, (negb, 0, fixes))
+                break
+            m.fix(fixes)
+            self.stats.nodes += 1
+            self._say(f"node {self.stats.nodes}: fixed {fixes}, parent bound {-negb:,.4f}")
+            try:
+                b = self.price(deadline)
+            except Infeasible:
+                continue
+            b = min(b, -negb)
+            if not self.converged:  # out of time: the node stays open with what is known
+                heapq.heappush(heap, (-b, next(tick), fixes))
+                break
+            x = dict(self._last_x)
+            rounded = frozenset(p for p, v in x.items() if v > 0.5)
+            kids = children(x, fixes, b)
+            if not kids or b > best_value:
+                value = self._exact(rounded) if problem.fits(rounded) else -math.inf
+                if value > best_value:
+                    best, best_value = rounded, value
+            if kids and not closed(b):
+                for kid in kids:
+                    heapq.heappush(heap, kid)
+            elif kids:
+                dropped = max(dropped, b)
+            if time.perf_counter() - last > PROGRESS_EVERY_S:
+                last = time.perf_counter()
+                top = -heap[0][0] if heap else best_value
+                self._say(f"progress: {last - t0:.1f} s: branch-and-bound, {self.stats.nodes}"
+                          f" nodes, best portfolio {best_value:,.1f}, bound {top:,.1f}")
+        bound = max([-h[0] for h in heap] + [best_value, dropped])
+        return best, best_value, bound

@@ -1,0 +1,249 @@
+"""Modes of a run over one prepared model (after Temoa's sequencer): a single
+solve, a budget sweep, near-optimal alternatives and switching values. Each
+mode re-solves the same built solver for another PortfolioProblem (another budget, an
+exclusion, a changed capex) and returns plain records; every figure in them
+is an exact evaluation."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .appraisal import one_shot
+from .clock import Deadline
+from .config import Formulation, RunConfig
+from .evaluate import evaluate
+from .instance import Decision, Instance
+from .numerics import REL
+from .polish import best_of, drop_idle
+from .preprocess import Prepared, prepare
+from .problem import Plan, PortfolioProblem, check_feasibility
+from .ranking import Ranking, benefit_cost_ranking, rank_projects
+from .solution import PortfolioSolver, Solution, Status, gain_gap
+
+Say = Callable[[str], None]
+
+SWITCHING_SOLVES = 12  # at most, per project: one at zero capex, then bisection
+
+
+def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | None = None
+               ) -> PortfolioSolver:
+    """The formulation's solver, built for a problem; Pyomo is imported only
+    for the arc formulation."""
+    if config.formulation is Formulation.ARC:
+        from .arc_solver import ArcSolver
+        return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
+    from .route_solver import RouteSolver
+    return RouteSolver(problem, on_log_line=on_log_line)
+
+
+def target_gap(problem: PortfolioProblem, ranking: Ranking, config: RunConfig) -> float:
+    """The relative gap (on the whole objective) to ask of the solver: mip_gap,
+    or less, so that the bound also leaves at most gain_gap of the achievable
+    gain open. The ranking's gain is a lower estimate of that gain."""
+    nothing = evaluate(problem.prep, frozenset()).objective
+    gain = ranking.objective - nothing
+    if gain <= 0 or ranking.objective <= 0:
+        return config.mip_gap
+    return min(config.mip_gap, config.gain_gap * gain / ranking.objective)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    problem: PortfolioProblem
+    solution: Solution
+    plan: Plan  # the solver's portfolio less projects that add nothing
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: PortfolioSolver | None = None  # kept for the other modes
+    ranking: Ranking | None = None
+    gap: float = 0.0  # the relative gap the solver was asked for (target_gap)
+
+    @property
+    def prep(self) -> Prepared:
+        return self.problem.prep
+
+    @property
+    def budget(self) -> float:
+        return self.problem.budget
+
+    @property
+    def selected(self) -> frozenset[str]:
+        return self.plan.selected
+
+
+def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None = None,
+             prep: Prepared | None = None) -> Outcome:
+    """The best portfolio for the configured budget. Infeasibility found before
+    solving comes back as status 'infeasible' with the reasons."""
+    t = time.perf_counter()
+    prep = prep if prep is not None else prepare(instance)
+    problem = PortfolioProblem(prep, config.budget_musd)
+    reasons = check_feasibility(problem)
+    if reasons:
+        return Outcome(problem, Solution(Status.INFEASIBLE, message="; ".join(reasons)),
+                       Plan(), {"build": time.perf_counter() - t})
+    solver = solver_for(problem, config, on_log_line)
+    timings = {"build": time.perf_counter() - t}
+    t = time.perf_counter()
+    ranking = benefit_cost_ranking(problem)
+    timings["ranking"] = time.perf_counter() - t
+    t = time.perf_counter()
+    gap = target_gap(problem, ranking, config)
+    solution = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=gap,
+                            start=ranking.plan)
+    timings["solve"] = time.perf_counter() - t
+    return Outcome(problem, solution, best_of(prep, solution, ranking), timings, solver,
+                   ranking, gap)
+
+
+# --- budget sweep --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    budget: float
+    status: Status
+    plan: Plan
+    spent: float
+    volume_kt: float
+    objective: float
+    ranking_kt: float
+    gain_gap: float | None
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+    npv_musd: float | None = None  # spec §10, of this budget's portfolio
+    bcr: float | None = None
+
+    @property
+    def selected(self) -> frozenset[str]:
+        return self.plan.selected
+
+
+def sweep(outcome: Outcome, budgets: list[float], config: RunConfig,
+          progress: Say = lambda _: None) -> list[FrontierPoint]:
+    """Solve each budget on the built solver, warm-started from the previous
+    portfolio (feasible when budgets rise) or the ranking's, whichever is better."""
+    prep, solver = outcome.prep, outcome.solver
+    ranked = rank_projects(outcome.problem)
+    nothing = evaluate(prep, frozenset()).objective
+    points: list[FrontierPoint] = []
+    previous: frozenset[str] = frozenset()
+    for i, b in enumerate(budgets, start=1):
+        problem = outcome.problem.with_budget(b)
+        rank = benefit_cost_ranking(problem, ranked)
+        start = rank.plan
+        if problem.fits(previous) and (evaluate(prep, previous).objective > rank.objective):
+            start = Plan.of(previous)
+        sol = solver.solve(problem, deadline=Deadline(config.time_limit_s),
+                           gap=min(config.mip_gap, target_gap(problem, rank, config)),
+                           start=start)
+        chosen = best_of(prep, sol, rank).selected
+        ev = evaluate(prep, chosen)
+        gap = gain_gap(sol.bound, ev.objective, nothing) if sol.has_portfolio else None
+        money = one_shot(prep, chosen) if sol.has_portfolio else None
+        points.append(FrontierPoint(
+            b, sol.status, Plan.of(chosen), problem.spent(chosen),
+            ev.volume_kt if sol.has_portfolio else float("nan"), ev.objective,
+            rank.volume_kt, gap, tuple(sorted(chosen - previous)),
+            tuple(sorted(previous - chosen)), money.npv_musd if money else None,
+            money.bcr if money else None))
+        progress(f"budget {i} of {len(budgets)}: USD {b:,.0f} million -> {sol.status},"
+                 f" {len(chosen)} projects, {ev.volume_kt:,.0f} kt")
+        if sol.has_portfolio:
+            previous = chosen
+    return points
+
+
+def frontier_notes(points: list[FrontierPoint]) -> list[str]:
+    """Where a larger budget drops a project: the optimum is not nested."""
+    return [f"at USD {pt.budget:,.0f} million the optimum drops {', '.join(pt.dropped)}"
+            f" (selected at the previous budget) and adds {', '.join(pt.added) or 'nothing'}"
+            for pt in points[1:] if pt.dropped]
+
+
+# --- near-optimal alternatives ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Alternative:
+    rank: int
+    plan: Plan
+    spent: float
+    volume_kt: float
+    objective: float
+    status: Status
+
+    @property
+    def selected(self) -> frozenset[str]:
+        return self.plan.selected
+
+
+def alternatives(outcome: Outcome, count: int, config: RunConfig) -> list[Alternative]:
+    """The next ``count`` best portfolios: each solve excludes every earlier
+    portfolio S by requiring at least one of S's free projects to be dropped
+    (supersets of S can only tie with it: they add projects that add nothing)."""
+    prep, solver = outcome.prep, outcome.solver
+    found: list[Alternative] = []
+    problem = outcome.problem
+    previous = outcome.selected
+    for rank in range(1, count + 1):
+        if not any(prep.instance.project(p).decision is not Decision.MUST_DO for p in previous):
+            break  # only must_do projects: nothing left to exclude
+        problem = problem.excluding(previous)
+        sol = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=config.mip_gap)
+        if not sol.has_portfolio:
+            break
+        chosen = drop_idle(prep, sol.selected)
+        if chosen == outcome.selected or any(a.selected == chosen for a in found):
+            break  # nothing new: every remaining portfolio ties with an earlier one
+        ev = evaluate(prep, chosen)
+        found.append(Alternative(rank, Plan.of(chosen), problem.spent(chosen), ev.volume_kt,
+                                 ev.objective, sol.status))
+        previous = chosen
+    return found
+
+
+# --- switching values -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SwitchingValue:
+    """The capex at which a project left out would enter the optimum."""
+
+    project_id: str
+    capex_musd: float | None  # None: it does not enter even at zero capex
+    solves: int
+    note: str
+
+
+def switching_values(outcome: Outcome, config: RunConfig,
+                     progress: Say = lambda _: None) -> dict[str, SwitchingValue]:
+    """For each candidate not selected: bisect its capex on [0, capex] for the
+    largest at which the optimum with it forced in beats the returned
+    portfolio (at most SWITCHING_SOLVES solves each, at the gap of the main
+    solve; accurate to that gap and to capex / 2^(SWITCHING_SOLVES - 1))."""
+    prep, solver, base = outcome.prep, outcome.solver, outcome.problem
+    best = evaluate(prep, outcome.selected).objective
+    margin = REL * max(1.0, abs(best))
+    todo = [p for p in prep.decision if p not in outcome.selected
+            and prep.instance.project(p).decision is Decision.CANDIDATE]
+    out: dict[str, SwitchingValue] = {}
+
+    def enters(p: str, capex: float) -> bool:
+        problem = base.with_capex(p, capex).forcing(p)
+        sol = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=outcome.gap)
+        return sol.has_portfolio and evaluate(prep, sol.selected).objective > best + margin
+
+    for i, p in enumerate(todo, start=1):
+        capex = base.cost(p)
+        if not enters(p, 0.0):
+            out[p] = SwitchingValue(p, None, 1, "does not enter the optimum even at zero capex")
+        else:
+            low, high, solves = 0.0, capex, 1
+            while solves < SWITCHING_SOLVES:
+                mid = (low + high) / 2
+                low, high = (mid, high) if enters(p, mid) else (low, mid)
+                solves += 1
+            out[p] = SwitchingValue(p, low, solves,
+                                    f"enters the optimum at a capex of at most USD {low:,.1f}"
+                                    f" million ({100 * low / capex:.0f}% of its USD"
+                                    f" {capex:,.1f} million)" if capex > 0 else "")
+        progress(f"switching value {i} of {len(todo)}: {p} -> {out[p].note}")
+    return out
