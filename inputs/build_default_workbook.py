@@ -343,8 +343,10 @@ for t in read("trade.csv"):
     growth = round((float(ga["growth_pct"]) + float(gb["growth_pct"])) / 2, 2)
     g_src = (codes(ga["source"], gb["source"], "A55"), lowest(ga["confidence"], gb["confidence"]),
              f"({a} {ga['growth_pct']} + {b} {gb['growth_pct']}) / 2")
-    vot = round(v * CONST["daily_time_cost_share"] / 24, 4) if "daily_time_cost_share" in CONST \
-        else None
+    # value of time: the goods' value x the daily time cost, to the significant figures its
+    # rate is known to (A03)
+    vot_raw = v * CONST["daily_time_cost_share"] / 24
+    vot = float(f"{vot_raw:.{int(CONST['vot_significant_figures'])}g}")
     for o in ENDS[t["origin_ends"]]:
         for d in ENDS[t["destination_ends"]]:
             so, sd = calc(o["share"]), calc(d["share"])
@@ -360,9 +362,9 @@ for t in read("trade.csv"):
                      f"{d['share']}", t["note"]))
             src("Demand", rid, "growth_pct", growth, *g_src)
             src("Demand", rid, "value_usd_per_t", v, v_code, v_conf, v_how)
-            if vot is not None:
-                src("Demand", rid, "value_of_time_usd_per_t_h", vot, codes("A03", v_code), v_conf,
-                    f"{v} USD/t x {CONST['daily_time_cost_share']:g} per day / 24 h")
+            src("Demand", rid, "value_of_time_usd_per_t_h", vot, codes("A03", v_code), v_conf,
+                f"{v} USD/t x {CONST['daily_time_cost_share']:g} per day / 24 h = "
+                f"{vot_raw:.4f}, to {CONST['vot_significant_figures']:g} significant figure(s)")
             if rec["elasticity"] is not None:
                 src("Demand", rid, "elasticity", rec["elasticity"], t["elasticity_source"],
                     t["confidence"], "")

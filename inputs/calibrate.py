@@ -56,12 +56,12 @@ CROSSINGS = [
 
 def crossing_tonnage(path: Path) -> tuple[dict[str, float], float, float]:
     """(crossing -> modelled base-year kt/yr, kt on alternatives, total base kt)."""
-    inst, problems = validate(read_workbook(path))
+    inst, _config, problems = validate(read_workbook(path))
     if inst is None:
         raise SystemExit("the workbook has input errors:\n" + "\n".join(map(str, problems)))
     prep = prepare(inst)
     ev = today(prep)
-    seg_ids = prep.network.segment_ids
+    seg_ids = [s.segment_id for s in inst.segments]  # State.segment indexes these
     out = {name: 0.0 for name, *_ in CROSSINGS}
     outside = 0.0
     for k, flow in enumerate(inst.flows):
