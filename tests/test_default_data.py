@@ -1,0 +1,117 @@
+"""The default workbooks are built from the CSV tables of inputs/data/ and stay in step.
+
+The builder is imported (its tables are read and derived at import), not run:
+writing to a temporary folder must give the committed files byte for byte, so
+a CSV edit without a rebuild (or a hand edit of a workbook) fails here.
+"""
+import csv
+import importlib.util
+import math
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from model.reader import read_workbook
+from model.validate import validate
+
+INPUTS = Path(__file__).resolve().parents[1] / "inputs"
+DATA = INPUTS / "data"
+CONFIDENCE = {"H", "M", "L"}
+
+
+@pytest.fixture(scope="module")
+def builder():
+    spec = importlib.util.spec_from_file_location("build_default_workbook",
+                                                  INPUTS / "build_default_workbook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_workbook_is_the_build_of_the_csvs(builder, tmp_path):
+    out = tmp_path / "corridors.xlsx"
+    builder.write_workbook(out, builder.network_sheets() + builder.record_sheets())
+    assert out.read_bytes() == (INPUTS / "corridors.xlsx").read_bytes(), \
+        "inputs/corridors.xlsx is not the build of inputs/data/: run inputs/build_default_workbook.py"
+
+
+def test_builder_self_check_passes(builder, capsys):
+    gains = builder.self_check()   # exits on any error
+    assert "self-check passed" in capsys.readouterr().out
+    assert set(gains) == set(builder.CANDIDATES)
+
+
+# a source column that covers one optional value column: checked only where that value is given
+SOURCED_VALUE = {"speed_source": "speed_kmh", "cost_source": "cost_usd_per_tkm",
+                 "allowance_source": "allowance_h", "value_source": "value_usd_per_t",
+                 "elasticity_source": "elasticity"}
+
+
+def test_every_data_row_names_its_source_and_confidence():
+    checked = 0
+    for path in sorted(DATA.glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        pairs = [(c, c.replace("source", "confidence")) for c in rows[0] if c.endswith("source")]
+        for i, row in enumerate(rows, start=2):
+            for src, conf in pairs:
+                if src in SOURCED_VALUE and not row[SOURCED_VALUE[src]]:
+                    continue          # an optional value left blank: nothing to source
+                where = f"{path.name} line {i} ({src})"
+                assert row[src], f"{where}: no source"
+                assert row[conf] in CONFIDENCE, f"{where}: confidence {row[conf]!r}"
+                checked += 1
+    assert checked > 600
+
+
+def test_every_source_code_resolves():
+    refs = {r["ref_id"] for r in csv.DictReader(open(DATA / "references.csv", encoding="utf-8"))}
+    assumptions = {r["assumption_id"]
+                   for r in csv.DictReader(open(DATA / "assumptions.csv", encoding="utf-8"))}
+    for path in DATA.glob("*.csv"):
+        for i, row in enumerate(csv.DictReader(open(path, newline="", encoding="utf-8")), 2):
+            for col, value in row.items():
+                if col.endswith("source") and value:
+                    for code in value.split(";"):
+                        assert code in refs or code in assumptions or code == "GK", \
+                            f"{path.name} line {i}: unknown source {code}"
+
+
+def test_default_workbook_validates_and_every_flow_has_its_value_of_time(builder):
+    inst, _config, problems = validate(read_workbook(INPUTS / "corridors.xlsx"))
+    assert inst is not None, [str(p) for p in problems]
+    assert not [p for p in problems if p.severity == "error"]
+    share = builder.CONST["daily_time_cost_share"]
+    for flow in inst.flows:
+        assert flow.value_of_time is not None and flow.value_of_time > 0, flow.label
+        raw = flow.value_usd_per_t * share / 24
+        assert math.isclose(flow.value_of_time, float(f"{raw:.1g}")), flow.label
+
+
+def test_flows_the_issue_asked_for_are_there():
+    wb = openpyxl.load_workbook(INPUTS / "corridors.xlsx", read_only=True)
+    rows = list(wb["Demand"].iter_rows(values_only=True))
+    head = rows[0]
+    flows = [dict(zip(head, r)) for r in rows[1:]]
+
+    def kt(pred):
+        return sum(f["base_volume_kt"] for f in flows if pred(f))
+
+    afghan = {"KBL", "MZR", "KDH", "HEA", "JAA"}
+    pakistani = {"KHI", "LHE", "ISB", "PEW", "QTA"}
+    assert kt(lambda f: f["origin"] in pakistani and f["destination"] in afghan) > 2000
+    assert kt(lambda f: f["origin"] in afghan and f["destination"] in pakistani) > 1000
+    assert kt(lambda f: f["origin"] == "DXB" and f["destination"] in afghan) > 0  # transit
+    assert kt(lambda f: f["origin"] in {"NQZ_RL", "TAS", "AZN", "MYP_RL", "CRZ"}
+              and f["destination"] in afghan) > 3000
+    transit = [f for f in flows if "overseas" in f["commodity"] and "Xinjiang" not in f["commodity"]]
+    assert transit and all(f["alt_cost_usd_per_t"] for f in transit)
+
+
+def test_calibration_table(builder):
+    from inputs.calibrate import CROSSINGS, crossing_tonnage
+    modelled, outside, total = crossing_tonnage(INPUTS / "corridors.xlsx")
+    assert set(modelled) == {c[0] for c in CROSSINGS}
+    assert modelled["Torkham"] > 1000 and modelled["Chaman"] > 500
+    assert 0 < outside < total
