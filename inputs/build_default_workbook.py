@@ -51,6 +51,7 @@ from openpyxl.styles import Font
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 OUTPUT = HERE / "corridors.xlsx"
+PROGRAMME_OUTPUT = HERE / "corridors_programme.xlsx"
 FIXED_DATE = datetime.datetime(2026, 1, 1, 0, 0, 0)  # document created/modified date
 CONF_RANK = {"H": 2, "M": 1, "L": 0}
 ATTRS = ["length_km", "speed_kmh", "cost_usd_per_tkm", "fixed_time_h", "fixed_cost_usd_per_t"]
@@ -394,6 +395,36 @@ for r in read("parameters.csv"):
 PARAM = {p[0]: p[1] for p in PARAMETERS}
 BASE, HORIZON = int(PARAM["base_year"]), int(PARAM["horizon_year"])
 
+# ---- Uncertainty (spec §11): triangular distributions, on the default workbook -----------------
+UNCERTAINTY = read("uncertainty.csv")
+for u in UNCERTAINTY:
+    for f in ("low", "mode", "high"):
+        u[f] = num(calc(u[f]))
+        src("Uncertainty", f"{u['quantity']}|{u['target']}", f, u[f], u["source"], u["confidence"],
+            u["note"])
+
+# ---- Programme over years (spec §9): inputs/corridors_programme.xlsx only ----------------------
+PROG_SOURCES: list[tuple] = []
+PROG_COLS = ["financed_share", "duration_years", "earliest_start", "open_year"]
+YEARS = read("programme_years.csv")
+for y in YEARS:
+    y["year"], y["cap_musd"] = int(y["year"]), (num(calc(y["cap_musd"])) if y["cap_musd"] else None)
+    PROG_SOURCES.append(("Years", str(y["year"]), "cap_musd", y["cap_musd"], y["source"],
+                         y["confidence"], y["note"]))
+PROG = {r["project_id"]: r for r in read("programme_projects.csv")}
+for pid, r in PROG.items():
+    for c in PROG_COLS:
+        r[c] = num(calc(r[c])) if r[c] else None
+        if r[c] is not None:
+            PROG_SOURCES.append(("Projects", pid, c, r[c], r["source"], r["confidence"], r["note"]))
+ENVELOPES = read("programme_envelopes.csv")
+for e in ENVELOPES:
+    for c in ("min_musd", "max_musd"):
+        e[c] = num(calc(e[c])) if e[c] else None
+        if e[c] is not None:
+            PROG_SOURCES.append(("Envelopes", f"{e['scope']}|{e['key']}", c, e[c], e["source"],
+                                 e["confidence"], e["note"]))
+
 
 # ============================================================================
 # Workbook
@@ -413,8 +444,8 @@ def source_text(code: str) -> str:
     return " | ".join(out)
 
 
-def used_references() -> list[str]:
-    used = {t for s in SOURCES for t in s[4].split(";") if t in REFERENCES}
+def used_references(sources) -> list[str]:
+    used = {t for s in sources for t in s[4].split(";") if t in REFERENCES}
     used |= {t for a in ASSUMPTIONS
              for t in re.findall(r"\[([SD]\d+)\]", a["assumption"] + a["rationale"])}
     return sorted(used, key=lambda t: (t[0] != "S", int(t[1:])))
@@ -442,19 +473,48 @@ def network_sheets() -> list[tuple[str, list[str], list[list]]]:
     ]
 
 
-def record_sheets() -> list[tuple[str, list[str], list[list]]]:
+def uncertainty_sheet() -> tuple[str, list[str], list[list]]:
+    cols = ["quantity", "target", "low", "mode", "high"]
+    return ("Uncertainty", cols, [[None if u[c] == "" else u[c] for c in cols] for u in UNCERTAINTY])
+
+
+def programme_sheets() -> list[tuple[str, list[str], list[list]]]:
+    """The default network's sheets with the programme columns on Projects, Years, Envelopes."""
+    sheets = []
+    for name, header, rows in network_sheets():
+        if name == "Projects":
+            header = header + PROG_COLS
+            rows = [row + [PROG.get(row[0], {}).get(c) for c in PROG_COLS] for row in rows]
+        sheets.append((name, header, rows))
+    sheets.append(("Years", ["year", "cap_musd"], [[y["year"], y["cap_musd"]] for y in YEARS]))
+    sheets.append(("Envelopes", ["scope", "key", "min_musd", "max_musd"],
+                   [[e["scope"], e["key"], e["min_musd"], e["max_musd"]] for e in ENVELOPES]))
+    return sheets
+
+
+def record_sheets(sources=None) -> list[tuple[str, list[str], list[list]]]:
+    sources = SOURCES if sources is None else sources
     return [
         ("Sources", ["sheet", "record_id", "field", "value", "source", "confidence", "note"],
-         [[s[0], s[1], s[2], s[3], source_text(s[4]), s[5], s[6]] for s in SOURCES]),
+         [[s[0], s[1], s[2], s[3], source_text(s[4]), s[5], s[6]] for s in sources]),
         ("Assumptions", ["assumption_id", "assumption", "affects", "rationale"],
          [[a["assumption_id"], a["assumption"], a["affects"], a["rationale"]] for a in ASSUMPTIONS]),
         ("References", ["ref_id", "title", "url"],
-         [[t, REFERENCES[t][0], REFERENCES[t][1]] for t in used_references()]),
+         [[t, REFERENCES[t][0], REFERENCES[t][1]] for t in used_references(sources)]),
     ]
 
 
+def default_workbook() -> list:
+    return network_sheets() + [uncertainty_sheet()] + record_sheets()
+
+
+def programme_workbook() -> list:
+    return programme_sheets() + [uncertainty_sheet()] + record_sheets(SOURCES + PROG_SOURCES)
+
+
 ID_COLUMNS = {"node_id", "from_node", "to_node", "segment_id", "project_id", "requires",
-              "origin", "destination", "record_id", "assumption_id", "ref_id", "parameter"}
+              "origin", "destination", "record_id", "assumption_id", "ref_id", "parameter",
+              "target", "key"}
 
 
 def write_workbook(path: Path, sheets) -> None:
@@ -609,6 +669,64 @@ def used_when_all_built() -> set[str]:
     return used
 
 
+MULTIPLIERS = {"base_volume", "elasticity", "capex", "border_time"}
+
+
+def check_uncertainty(need) -> None:
+    """Spec §11: known quantities, targets that resolve, low <= mode <= high, <= 8 closures."""
+    labels = {d["commodity"] for d in DEMAND}
+    countries = {p["country"] for p in PROJECTS}
+    borders = {s["segment_id"] for s in SEGMENTS if s["mode"] == "border"}
+    seen = set()
+    for u in UNCERTAINTY:
+        q, t, where = u["quantity"], u["target"], f"Uncertainty {u['quantity']}|{u['target']}"
+        need(q in MULTIPLIERS | {"growth_pct", "closure_days"}, f"{where}: unknown quantity")
+        need((q, t) not in seen, f"{where}: twice")
+        seen.add((q, t))
+        need(u["low"] <= u["mode"] <= u["high"], f"{where}: not low <= mode <= high")
+        if q in MULTIPLIERS:
+            need(u["low"] > 0, f"{where}: a multiplier must be > 0")
+        ok = {"growth_pct": not t or t in labels, "base_volume": not t or t in labels,
+              "elasticity": not t or t in labels,
+              "capex": not t or t in PROJ or t in countries,
+              "border_time": not t or t in borders,
+              "closure_days": t in SEG and 0 <= u["low"] and u["high"] <= 365}.get(q, True)
+        need(ok, f"{where}: target or range out of place")
+    need(sum(u["quantity"] == "closure_days" for u in UNCERTAINTY) <= 8, "more than 8 closures")
+
+
+def check_programme(need) -> None:
+    """Spec §9: consecutive years inside (base, horizon], shares in (0, 1], durations that
+    finish within the programme, open_year on committed projects only, envelopes that match."""
+    years = [y["year"] for y in YEARS]
+    need(years == list(range(years[0], years[0] + len(years))), "Years not consecutive")
+    need(BASE < years[0] and years[-1] <= HORIZON, "Years outside (base_year, horizon_year]")
+    caps = [y["cap_musd"] for y in YEARS if y["cap_musd"] is not None]
+    for pid, r in PROG.items():
+        where = f"programme {pid}"
+        need(pid in PROJ, f"{where}: unknown project")
+        if pid not in PROJ:
+            continue
+        share, dur = r["financed_share"] or 1, r["duration_years"] or 1
+        start = r["earliest_start"] or years[0]
+        need(0 < share <= 1, f"{where}: financed_share outside (0, 1]")
+        need(float(dur).is_integer() and dur >= 1, f"{where}: duration_years")
+        need(start in years and start + dur - 1 <= years[-1], f"{where}: cannot finish by {years[-1]}")
+        need(r["open_year"] is None or PROJ[pid]["decision"] == "committed",
+             f"{where}: open_year on a project that is not committed")
+        need(r["open_year"] is None or BASE < r["open_year"] <= HORIZON, f"{where}: open_year")
+        if caps and PROJ[pid]["decision"] == "candidate" and \
+                PROJ[pid]["capex_musd"] * share / dur > max(caps):
+            print(f"note: {pid} disburses {PROJ[pid]['capex_musd'] * share / dur:,.0f} a year, "
+                  f"above every yearly cap: no programme can hold it")
+    for e in ENVELOPES:
+        labels = {p["country" if e["scope"] == "country" else "group"] for p in PROJECTS}
+        need(e["scope"] in ("country", "group") and e["key"] in labels,
+             f"Envelopes {e['scope']}|{e['key']}: matches no project")
+        need(e["min_musd"] is None or e["max_musd"] is None or e["min_musd"] <= e["max_musd"],
+             f"Envelopes {e['key']}: min above max")
+
+
 def self_check() -> dict:
     global C0
     errors: list[str] = []
@@ -657,13 +775,13 @@ def self_check() -> dict:
         need(d["origin"] in COUNTRY and d["destination"] in COUNTRY, f"flow {d}: unknown node")
         need(d["origin"] != d["destination"], f"flow {d}: origin = destination")
         need(d["base_volume_kt"] > 0, f"flow {d}: no volume")
-    cited = {t for s in SOURCES for t in s[4].split(";")}
+    cited = {t for s in SOURCES + PROG_SOURCES for t in s[4].split(";")}
     for t in cited:
         need(t in REFERENCES or t in ASSUMPTION_IDS or t == "GK", f"unknown source code {t}")
     for s in SOURCES:
         need(s[5] in CONF_RANK, f"bad confidence {s}")
     need(not ASSUMPTION_IDS - cited, f"assumptions never cited: {sorted(ASSUMPTION_IDS - cited)}")
-    refs_cited = cited | set(used_references())
+    refs_cited = cited | set(used_references(SOURCES + PROG_SOURCES))
     need(not set(REFERENCES) - refs_cited,
          f"references never cited: {sorted(set(REFERENCES) - refs_cited)}")
     have = {(s[0], str(s[1]), s[2]) for s in SOURCES}
@@ -678,6 +796,9 @@ def self_check() -> dict:
                 need(("Demand", rid, a) in have, f"no source: {rid}.{a}")
     for p in PARAMETERS:
         need(("Parameters", p[0], "value") in have, f"no source: parameter {p[0]}")
+
+    check_uncertainty(need)
+    check_programme(need)
 
     # costs > 0 and no project raises a cost, at the Parameters' and every flow's value of time
     vots = sorted({PARAM["value_of_time_usd_per_t_h"]} | {vot_of(d) for d in DEMAND})
@@ -745,6 +866,7 @@ def report(gains: dict) -> None:
 
 if __name__ == "__main__":
     gains = self_check()
-    write_workbook(OUTPUT, network_sheets() + record_sheets())
-    print(f"wrote {OUTPUT}")
+    write_workbook(OUTPUT, default_workbook())
+    write_workbook(PROGRAMME_OUTPUT, programme_workbook())
+    print(f"wrote {OUTPUT} and {PROGRAMME_OUTPUT}")
     report(gains)

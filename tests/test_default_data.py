@@ -29,11 +29,67 @@ def builder():
     return module
 
 
-def test_committed_workbook_is_the_build_of_the_csvs(builder, tmp_path):
-    out = tmp_path / "corridors.xlsx"
-    builder.write_workbook(out, builder.network_sheets() + builder.record_sheets())
-    assert out.read_bytes() == (INPUTS / "corridors.xlsx").read_bytes(), \
-        "inputs/corridors.xlsx is not the build of inputs/data/: run inputs/build_default_workbook.py"
+@pytest.mark.parametrize("name, sheets", [("corridors.xlsx", "default_workbook"),
+                                          ("corridors_programme.xlsx", "programme_workbook")])
+def test_committed_workbooks_are_the_build_of_the_csvs(builder, tmp_path, name, sheets):
+    out = tmp_path / name
+    builder.write_workbook(out, getattr(builder, sheets)())
+    assert out.read_bytes() == (INPUTS / name).read_bytes(), \
+        f"inputs/{name} is not the build of inputs/data/: run inputs/build_default_workbook.py"
+
+
+def _core(path):
+    """What the one-shot model reads of a workbook (spec §3): the added sheets must not change it."""
+    inst, _config, problems = validate(read_workbook(path))
+    assert inst is not None, [str(p) for p in problems]
+    projects = [(p.project_id, p.capex_musd, p.decision, p.group, p.requires) for p in inst.projects]
+    return (inst.nodes, inst.segments, inst.effects, inst.flows, projects)
+
+
+def test_uncertainty_and_programme_sheets_leave_the_network_unchanged(tmp_path):
+    default, programme = INPUTS / "corridors.xlsx", INPUTS / "corridors_programme.xlsx"
+    stripped = tmp_path / "no_uncertainty.xlsx"
+    wb = openpyxl.load_workbook(default)
+    del wb["Uncertainty"]
+    wb.save(stripped)
+    assert _core(default) == _core(stripped) == _core(programme)
+
+
+def test_uncertainty_sheet(builder):
+    wb = openpyxl.load_workbook(INPUTS / "corridors.xlsx", read_only=True)
+    rows = list(wb["Uncertainty"].iter_rows(values_only=True))
+    assert rows[0] == ("quantity", "target", "low", "mode", "high")
+    table = [dict(zip(rows[0], r)) for r in rows[1:]]
+    kinds = {t["quantity"] for t in table}
+    assert {"growth_pct", "base_volume", "elasticity", "capex", "border_time", "closure_days"} <= kinds
+    closures = {t["target"]: t for t in table if t["quantity"] == "closure_days"}
+    assert {"B_TKM_PK", "B_CMN_PK"} <= set(closures) and len(closures) <= 8
+    assert closures["B_TKM_PK"]["high"] >= 100          # Torkham shut > 100 days from Oct 2025
+    capex = {t["target"] for t in table if t["quantity"] == "capex"}
+    assert capex == set(builder.CANDIDATES)
+    for t in table:
+        assert t["low"] <= t["mode"] <= t["high"], t
+    sourced = {(s[0], s[1]) for s in builder.SOURCES if s[0] == "Uncertainty"}
+    assert {("Uncertainty", f"{t['quantity']}|{t['target'] or ''}") for t in table} <= sourced
+
+
+def test_programme_workbook(builder):
+    wb = openpyxl.load_workbook(INPUTS / "corridors_programme.xlsx", read_only=True)
+    years = [r for r in wb["Years"].iter_rows(min_row=2, values_only=True)]
+    assert [y[0] for y in years] == list(range(2026, 2033)) and all(y[1] > 0 for y in years)
+    rows = list(wb["Projects"].iter_rows(values_only=True))
+    projects = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert any(p["financed_share"] is not None and p["financed_share"] < 1
+               for p in projects.values())
+    for p in projects.values():
+        if p["decision"] == "committed":
+            assert p["open_year"] is not None
+        else:
+            assert p["open_year"] is None and p["duration_years"] >= 1
+            assert (p["earliest_start"] or 2026) + p["duration_years"] - 1 <= 2032
+    envelopes = [r for r in wb["Envelopes"].iter_rows(min_row=2, values_only=True)]
+    assert len(envelopes) == 1 and envelopes[0][0] == "country"
+    assert any(p["country"] == envelopes[0][1] for p in projects.values())
 
 
 def test_builder_self_check_passes(builder, capsys):
