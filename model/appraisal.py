@@ -8,12 +8,15 @@ solver's objective.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, applied, open_set
 from .preprocess import Prepared
+
+if TYPE_CHECKING:
+    from .problem import Plan
 
 # EIRR search range (fractions a year): a root outside it is reported as none.
 EIRR_LOW, EIRR_HIGH = -0.99, 100.0
@@ -100,39 +103,42 @@ def appraise(stream: Stream, discount_pct: float) -> Appraisal:
                      100.0 * root if root is not None else None, stream)
 
 
-def build_stream(years: Sequence[int], potential_of: Callable[[int], np.ndarray],
-                 c0: np.ndarray, elasticity: np.ndarray,
-                 open_in: Callable[[int], tuple[Evaluation, Evaluation]],
-                 capex_in: Mapping[int, float]) -> Stream:
-    """Benefits year by year: ``open_in(t)`` gives the exact evaluations of the
-    portfolio open in year t and of that year's do-nothing; ``potential_of(t)``
-    the flows' potentials (held at the horizon's after it)."""
-    benefits = np.array([float(rule_of_half(potential_of(t), c0, elasticity, *open_in(t)).sum())
-                         for t in years])
-    capex = np.array([capex_in.get(t, 0.0) for t in years])
-    return Stream(tuple(years), benefits, capex)
-
-
-def one_shot(prep: Prepared, selected: frozenset[str]) -> Appraisal:
-    """A run without a programme: the committed and selected projects open
-    from base_year + 1 on, the selected projects' capex paid that year
-    (spec §10); the do-nothing is the committed projects alone."""
-    inst = prep.instance
+def appraise_plan(prep: Prepared, plan: Plan) -> Appraisal:
+    """Spec §10 for a plan: each year from base_year + 1 to the appraisal end,
+    the rule-of-half benefit of the projects open that year against that
+    year's do-nothing (committed projects open by then), and the total capex
+    (financed and partners') as disbursed: spread over the construction years
+    in a programme, all in base_year + 1 in a one-shot run (where the selected
+    and committed projects are open from base_year + 1)."""
+    inst, timeline = prep.instance, prep.timeline
     params = inst.parameters
-    first, horizon = params.base_year + 1, params.horizon_year
+    first = params.base_year + 1
     years = list(range(first, params.appraisal_end(first) + 1))
-    elasticity = np.array([f.elasticity for f in inst.flows])
+    elasticity = prep.demand.elasticity
     base = np.array([f.base_volume_kt for f in inst.flows])
     growth = np.array([f.growth_pct for f in inst.flows]) / 100.0
-    done, nothing = evaluate(prep, selected), evaluate(prep, frozenset())
+    starts = dict(plan.starts)
+    cache: dict[frozenset[str], Evaluation] = {}
 
-    def potential_of(t: int) -> np.ndarray:
-        return base * (1.0 + growth) ** (min(t, horizon) - params.base_year)
+    def evaluation(projects: frozenset[str]) -> Evaluation:
+        if projects not in cache:
+            cache[projects] = applied(prep, projects)
+        return cache[projects]
 
-    capex = sum(inst.project(p).capex_musd for p in selected)
-    stream = build_stream(years, potential_of, prep.c0, elasticity,
-                          lambda _: (done, nothing), {first: capex})
-    return appraise(stream, params.appraisal_discount_pct)
+    benefits = np.empty(len(years))
+    capex = np.zeros(len(years))
+    for i, t in enumerate(years):
+        potential = base * (1.0 + growth) ** (min(t, params.horizon_year) - params.base_year)
+        done = evaluation(open_set(prep, starts, t))
+        nothing = evaluation(prep.open_in(t))
+        benefits[i] = float(rule_of_half(potential, prep.c0, elasticity, done, nothing).sum())
+        for p, s in starts.items():
+            project = inst.project(p)
+            if not timeline.programme:
+                capex[i] += project.capex_musd if t == first else 0.0
+            elif timeline.disbursing(project, s, t):
+                capex[i] += project.capex_musd / project.duration_years
+    return appraise(Stream(tuple(years), benefits, capex), params.appraisal_discount_pct)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def volume_curve(prep: Prepared, k: int, tolerance: float) -> Curve:
     pieces = max(1, math.ceil(math.log(cdn / cmin) / math.log(ratio) - TINY))
     step = (cdn / cmin) ** (1.0 / pieces)
     costs = [cdn / step ** i for i in range(pieces)] + [cmin]
-    scale = prep.demand.value_scale[k]
+    scale = prep.epoch_scale[0, k]  # one-shot only: one epoch
     values = [scale * (c / c0) ** -elasticity for c in costs]
     return Curve(k, tuple(costs), tuple(values))
 
@@ -113,7 +113,7 @@ def sync_rules(m: pyo.ConcreteModel, problem: PortfolioProblem) -> None:
     for key, (con, _, _) in m.rule_rows.items():
         if key not in wanted:
             con.deactivate()
-    for p, (low, high) in problem.bounds.items():
+    for (p, _), (low, high) in problem.bounds.items():  # one-shot: one period
         if low == high == 1.0:
             m.x[p].fix(1)
             continue
@@ -123,7 +123,7 @@ def sync_rules(m: pyo.ConcreteModel, problem: PortfolioProblem) -> None:
 
 
 def _row_expression(m: pyo.ConcreteModel, row: RuleRow) -> pyo.Expression:
-    return sum(c * m.x[p] for p, c in row.terms if c)
+    return sum(c * m.x[p] for (p, _), c in row.terms if c)
 
 
 def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:

@@ -12,12 +12,12 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from .config import RunConfig
+from .config import Formulation, RunConfig
 from .console import Console, Progress
 from .explain import explain
 from .files import OutputError, write_atomic
 from .instance import Instance, Problem
-from .mapplot import draw_map
+from .mapplot import draw_map, drawable
 from .preprocess import prepare
 from .problem import PortfolioProblem, check_feasibility
 from .reader import InputFileError, read_workbook
@@ -186,6 +186,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return _report_input_errors(problems, output, input_path, console)
     config = _with_overrides(sheet_config, args)
     output = args.output or default_output(input_path, config.budget_musd)
+    if instance.is_programme and config.formulation is Formulation.ARC:
+        return _report_input_errors([Problem(
+            "Years", None, None, None,
+            "the arc formulation does not model a programme over years (start years, caps,"
+            " construction times); run with --formulation paths, or remove the Years sheet"
+            " for a one-shot run")], output, input_path, console)
     _show_warnings(instance.warnings, console)
     if args.validate_only:
         return _validate_only(instance, config, input_path, console)
@@ -217,7 +223,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     timings["total"] = time.perf_counter() - started
     try:
         map_png = write_atomic(output.with_name(output.stem + "_map.png"),
-                               lambda tmp: draw_map(results, tmp), protect=[input_path])
+                               lambda tmp: draw_map(results, tmp), protect=[input_path]) \
+            if drawable(results) else None
         log_path = write_atomic(output.with_name(output.stem + "_solver.log"),
                                 lambda tmp: tmp.write_text("\n".join(log_lines) + "\n",
                                                            encoding="utf-8"),
@@ -298,7 +305,8 @@ def _validate_only(instance: Instance, config: RunConfig, input_path: Path,
 
 def _show_infeasible(reasons: Sequence[str], console: Console) -> int:
     console.error("infeasible: no portfolio can satisfy the budget and the project rules"
-                  " (sheet 'Projects', columns decision, capex_musd, group, requires):")
+                  " (sheet 'Projects', columns decision, capex_musd, group, requires; sheets"
+                  " 'Years' and 'Envelopes' where present):")
     for reason in reasons:
         console.error(f"  - {reason}")
     return EXIT_INFEASIBLE
@@ -348,6 +356,11 @@ def _show_summary(r: Results, path: Path, console: Console) -> None:
     gap = f", gain_gap {r.gain_gap:.2%}" if r.gain_gap is not None and r.gain_gap < 1e9 else ""
     console.say(f"Status: {sol.status} (solver gap {sol.mip_gap or 0:.3%}{gap})")
     console.say(f"Budget used: USD {r.spent:,.1f} of {r.budget:,.1f} million")
+    if r.programme:
+        console.say(f"Cumulative trade {r.prep.timeline.years[0]}-{r.prep.timeline.years[-1]}:"
+                    f" do-nothing {r.nothing_eval.objective:,.0f} -> programme"
+                    f" {r.plan_eval.objective:,.0f}"
+                    f" (+{r.plan_eval.objective - r.nothing_eval.objective:,.0f})")
     console.say(f"Trade: today {r.trade_today_kt:,.0f} kt -> do-nothing "
                 f"{r.do_nothing.volume_kt:,.0f} kt -> optimised {r.optimised.volume_kt:,.0f} kt"
                 f" (+{r.gain_kt:,.0f} kt/yr in {r.prep.instance.parameters.horizon_year})")
@@ -355,7 +368,10 @@ def _show_summary(r: Results, path: Path, console: Console) -> None:
     console.say(f"Projects chosen ({len(chosen)}):")
     for p in chosen:
         proj = r.prep.instance.project(p)
-        console.say(f"  {p:8s} USD {proj.capex_musd:8,.1f} m  {proj.name}")
+        start = r.plan.start(p)
+        when = (f"  {start}-{r.prep.timeline.opens(proj, start)}" if r.programme and start
+                else "")
+        console.say(f"  {p:8s} USD {proj.capex_musd:8,.1f} m{when}  {proj.name}")
     a = r.explanation.appraisal
     bcr = f"{a.bcr:.2f}" if a.bcr is not None else "n/a"
     eirr = f"{a.eirr_pct:.1f}%" if a.eirr_pct is not None else "none"

@@ -6,19 +6,26 @@ objective.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .network import Paths, State, flow_costs, network_cost, route
 from .preprocess import Prepared
 
+if TYPE_CHECKING:
+    from .problem import Plan
+
 
 @dataclass(frozen=True)
 class Evaluation:
-    applied: frozenset[str]  # selected projects plus the committed ones
+    """One set of applied projects held open: costs, and volumes in the horizon."""
+
+    applied: frozenset[str]  # the projects applied (selected and committed ones)
     costs: np.ndarray  # SP_k(x)
+    ratio: np.ndarray  # (SP_k(x) / C0_k)^-elasticity_k
     volumes: np.ndarray  # V_k(x) in the horizon year, kt/yr
-    objective: float  # the objective (kt/yr, or USD million/yr for value)
+    objective: float  # spec §4 objective in the horizon (kt/yr, or USD million/yr for value)
     paths: dict[float, Paths]  # shortest paths per value of time
 
     @property
@@ -35,20 +42,64 @@ class Evaluation:
         return route(self.paths[vot], net.index[flow.origin], net.index[flow.destination])
 
 
-def _evaluation(prep: Prepared, applied: frozenset[str]) -> Evaluation:
+def applied(prep: Prepared, applied: frozenset[str]) -> Evaluation:
+    """Exact costs and horizon volumes with exactly these projects applied."""
     inst = prep.instance
     costs, paths = flow_costs(prep.network, inst.flows, inst.values_of_time, applied)
     d = prep.demand
     ratio = (costs / prep.c0) ** (-d.elasticity)
-    objective = float((d.year_weight @ (d.potential * ratio)) @ d.weight)
-    return Evaluation(applied, costs, d.potential[-1] * ratio, objective, paths)
+    volumes = d.horizon_potential * ratio
+    return Evaluation(applied, costs, ratio, volumes, float(volumes @ d.weight), paths)
 
 
 def evaluate(prep: Prepared, selected: frozenset[str] | set[str]) -> Evaluation:
-    """Exact volumes with the selected projects and the committed ones applied."""
-    return _evaluation(prep, frozenset(selected) | prep.committed)
+    """Exact volumes with the selected projects and every committed one applied."""
+    return applied(prep, frozenset(selected) | prep.committed)
 
 
 def today(prep: Prepared) -> Evaluation:
     """Today's network: no projects at all, not even committed ones."""
-    return _evaluation(prep, frozenset())
+    return applied(prep, frozenset())
+
+
+@dataclass(frozen=True)
+class PlanEvaluation:
+    """A plan over the objective's epochs (spec §9.2; one epoch in a one-shot run)."""
+
+    open_sets: tuple[frozenset[str], ...]  # per epoch: the projects open in it
+    evaluations: tuple[Evaluation, ...]  # per epoch
+    objective: float  # W = sum over epochs and flows of weight * ratio (one-shot: §4's V)
+
+    def volume_in(self, prep: Prepared, year: int) -> float:
+        """kt/yr moving in an objective year."""
+        e = next(i for i, years in enumerate(prep.timeline.epochs) if year in years)
+        return float(prep.demand.volumes(self.evaluations[e].ratio, year).sum())
+
+    @property
+    def horizon(self) -> Evaluation:
+        return self.evaluations[-1]
+
+
+def open_set(prep: Prepared, starts: dict[str, int], year: int) -> frozenset[str]:
+    """The projects open in a year: committed ones from their open year,
+    selected ones from start + duration (always, in a one-shot run)."""
+    inst, timeline = prep.instance, prep.timeline
+    return prep.open_in(year) | frozenset(
+        p for p, s in starts.items() if timeline.is_open(inst.project(p), s, year))
+
+
+def evaluate_plan(prep: Prepared, plan: Plan) -> PlanEvaluation:
+    """Exact W of a plan: each epoch's open set evaluated by shortest paths,
+    weighted by the epoch's sum of w_t P_t,k."""
+    starts = dict(plan.starts)
+    sets = tuple(open_set(prep, starts, years[0]) for years in prep.timeline.epochs)
+    cache: dict[frozenset[str], Evaluation] = {}
+    for o in sets:
+        if o not in cache:
+            cache[o] = applied(prep, o)
+    evaluations = tuple(cache[o] for o in sets)
+    if len(sets) == 1:
+        return PlanEvaluation(sets, evaluations, evaluations[0].objective)
+    scale = prep.epoch_scale
+    total = float(sum(scale[e] @ ev.ratio for e, ev in enumerate(evaluations)))
+    return PlanEvaluation(sets, evaluations, total)

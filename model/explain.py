@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .appraisal import Appraisal, Marginal, marginal, one_shot
-from .evaluate import evaluate
+from .appraisal import Appraisal, Marginal, appraise_plan, marginal
+from .evaluate import evaluate, evaluate_plan
 from .instance import Decision
 from .numerics import REL, within
 from .preprocess import Prepared, required_closure
-from .problem import PortfolioProblem, rival_sets
+from .problem import Plan, PortfolioProblem, rival_sets
 from .sequencer import FrontierPoint, Outcome, SwitchingValue
 
 
@@ -25,32 +25,37 @@ class Explanation:
 
 def explain(outcome: Outcome, frontier: Sequence[FrontierPoint] = (),
             switching: dict[str, SwitchingValue] | None = None) -> Explanation:
-    prep, selected = outcome.prep, outcome.selected
-    whole = one_shot(prep, selected)
-    shares = {p: marginal(whole, one_shot(prep, without(prep, selected, p))) for p in selected}
-    return Explanation(marginal_gains(prep, selected),
-                       reasons(outcome.problem, selected, frontier), whole, shares,
+    prep, plan = outcome.prep, outcome.plan
+    whole = appraise_plan(prep, plan)
+    shares = {p: marginal(whole, appraise_plan(prep, without(prep, plan, p)))
+              for p in plan.selected}
+    return Explanation(marginal_gains(prep, plan),
+                       reasons(outcome.problem, plan, frontier), whole, shares,
                        dict(switching or {}))
 
 
-def without(prep: Prepared, selected: frozenset[str], p: str) -> frozenset[str]:
-    """The portfolio less a project and the selected projects that require it."""
-    return frozenset(q for q in selected if p not in required_closure(prep.instance, q))
+def without(prep: Prepared, plan: Plan, p: str) -> Plan:
+    """The plan less a project and the selected projects that require it."""
+    return Plan(tuple((q, s) for q, s in plan.starts
+                      if p not in required_closure(prep.instance, q)))
 
 
-def marginal_gains(prep: Prepared, selected: frozenset[str]) -> dict[str, float]:
-    """Exact volume (kt/yr) lost if a selected project, and the selected ones
-    that require it, were dropped."""
-    full = evaluate(prep, selected).volume_kt
-    return {p: full - evaluate(prep, without(prep, selected, p)).volume_kt for p in selected}
+def marginal_gains(prep: Prepared, plan: Plan) -> dict[str, float]:
+    """Exact volume (kt/yr, in the horizon year) lost if a selected project, and
+    the selected ones that require it, were dropped."""
+    full = evaluate_plan(prep, plan).horizon.volume_kt
+    return {p: full - evaluate_plan(prep, without(prep, plan, p)).horizon.volume_kt
+            for p in plan.selected}
 
 
-def reasons(problem: PortfolioProblem, selected: frozenset[str],
+def reasons(problem: PortfolioProblem, plan: Plan,
             frontier: Sequence[FrontierPoint] = ()) -> dict[str, str]:
     """Why each project is not in the portfolio (spec §7); a sweep's frontier
-    tells at which budgets a project that does not fit would enter."""
+    tells at which budgets a project that does not fit would enter; in a
+    programme, when the caps leave it no room early enough."""
     prep = problem.prep
     inst = prep.instance
+    selected = plan.selected
     live = selected | prep.committed
     rivals: dict[str, set[str]] = {}
     for _, members in rival_sets(prep):
@@ -69,19 +74,23 @@ def reasons(problem: PortfolioProblem, selected: frozenset[str],
             out[p] = "committed: funded elsewhere, always in"
         elif p in prep.blocked:
             out[p] = prep.blocked[p]
+        elif not problem.windows.get(p):
+            out[p] = (f"cannot be scheduled: it cannot start at or after its earliest start"
+                      f" and finish by {prep.timeline.last}")
         elif rivals.get(p, set()) & live:
             x = sorted(rivals[p] & live)[0]
             state = "committed" if x in prep.committed else "selected"
             out[p] = f"alternative to {x}, which is {state}"
         else:
-            out[p] = _out_of_reach(problem, p, selected, base, nothing, list(frontier))
+            out[p] = _out_of_reach(problem, p, plan, base, nothing, list(frontier))
     return out
 
 
-def _out_of_reach(problem: PortfolioProblem, p: str, selected: frozenset[str], base: float,
+def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan, base: float,
                   nothing: float, frontier: list[FrontierPoint]) -> str:
     prep = problem.prep
     inst = prep.instance
+    selected = plan.selected
     bundle = required_closure(inst, p) - selected
     blocked = [q for q in bundle if q in prep.blocked or q not in prep.decision]
     if blocked:
@@ -106,8 +115,30 @@ def _out_of_reach(problem: PortfolioProblem, p: str, selected: frozenset[str], b
         return (f"does not fit the budget: {needs} USD {cost:,.1f} million, USD"
                 f" {left:,.1f} million is left (it would add {extra:,.1f} kt)"
                 + _sweep_says(p, problem.budget, frontier))
+    if prep.timeline.programme:
+        return _caps_say(problem, p, plan, bundle, extra, cost)
     return (f"would add {extra:,.1f} kt for USD {cost:,.1f} million but was not chosen:"
             " within the solver's gap")
+
+
+def _caps_say(problem: PortfolioProblem, p: str, plan: Plan, bundle: frozenset[str],
+              extra: float, cost: float) -> str:
+    """In a programme: where the yearly caps (and the rules) would let the
+    bundle start beside the plan, or that they leave it no room."""
+    placed = problem.place(plan, bundle)
+    project = problem.project(p)
+    window = problem.windows[p]
+    if placed is None:
+        return (f"the caps and rules leave no room for it beside the selected projects in any"
+                f" year up to {window[-1]} (it would add {extra:,.1f} kt in the horizon year"
+                f" for USD {cost:,.1f} million)")
+    start = placed.start(p)
+    if start is not None and start > window[0]:
+        return (f"the caps cannot fit it before {start}: started then it would open in"
+                f" {start + project.duration_years} (it would add {extra:,.1f} kt in the"
+                f" horizon year for USD {cost:,.1f} million); not chosen")
+    return (f"would add {extra:,.1f} kt in the horizon year for USD {cost:,.1f} million but"
+            " was not chosen: within the solver's gap")
 
 
 def _sweep_says(p: str, budget: float, frontier: list[FrontierPoint]) -> str:

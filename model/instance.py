@@ -61,6 +61,7 @@ class Parameters:
     default_elasticity: float
     objective: str = "volume"
     appraisal_discount_pct: float = 12.0
+    discount_rate_pct: float = 0.0  # weights the years of a programme's objective (spec §9.2)
     appraisal_end_year: int | None = None  # None: horizon_year + 20
 
     def appraisal_end(self, first_year: int) -> int:
@@ -125,9 +126,22 @@ class Project:
     requires: tuple[str, ...] = ()
     country: str = ""
     description: str = ""
+    financed_share: float = 1.0  # share of capex the financier pays (spec §9.1)
+    duration_years: int = 1  # years of construction (programme only)
+    earliest_start: int | None = None  # a programme year; None: the first
+    open_year: int | None = None  # committed projects in a programme; None: the first year
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decision", Decision(self.decision))
+
+    @property
+    def financed_musd(self) -> float:
+        """What counts against the budget, the caps and the envelopes."""
+        return self.capex_musd * self.financed_share
+
+    @property
+    def partner_musd(self) -> float:
+        return self.capex_musd - self.financed_musd
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,33 @@ class Flow:
 
 
 @dataclass(frozen=True)
+class YearCap:
+    """A programme year and the most the financier disburses in it (spec §9.2)."""
+
+    year: int
+    cap_musd: float | None = None  # None: no yearly limit
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Financed capex of the selected projects with a country or group label
+    within [min, max] (spec §9.1)."""
+
+    scope: str  # "country" or "group"
+    key: str
+    min_musd: float = 0.0
+    max_musd: float | None = None  # None: no limit
+
+    def covers(self, project: Project) -> bool:
+        label = project.country if self.scope == "country" else project.group
+        return label == self.key
+
+    @property
+    def label(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
+@dataclass(frozen=True)
 class Instance:
     parameters: Parameters
     nodes: tuple[Node, ...]
@@ -166,6 +207,12 @@ class Instance:
     effects: tuple[Effect, ...]
     flows: tuple[Flow, ...]
     warnings: tuple[Problem, ...] = field(default=())
+    years: tuple[YearCap, ...] = ()  # a programme over years when not empty (spec §9.2)
+    envelopes: tuple[Envelope, ...] = ()
+
+    @property
+    def is_programme(self) -> bool:
+        return bool(self.years)
 
     def project(self, project_id: str) -> Project:
         return self._projects[project_id]

@@ -11,14 +11,16 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from .demand import Demand, horizon_demand
+from .demand import Demand, demand_of
 from .instance import Decision, Effect, Instance, Project
 from .network import FlowArcs, Network, build_network, flow_costs, paths_by_time_value, prune_arcs
 from .numerics import TINY
+from .timeline import Timeline, timeline_of
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,22 @@ class Prepared:
     decision: tuple[str, ...]  # candidate and must_do projects that can be selected
     blocked: dict[str, str]  # project -> why it can never be selected
     c0: np.ndarray  # today's cost per flow (no projects at all)
-    cdn: np.ndarray  # do-nothing cost (committed only)
+    cdn: np.ndarray  # do-nothing cost (every committed project open)
     cmin: np.ndarray  # least cost with every selectable project applied
     variable: tuple[FlowArcs, ...]  # flows some project can change
     demand: Demand
+    timeline: Timeline
+    timed: frozenset[str] = frozenset()  # committed projects that open during a programme
+
+    @property
+    def always_open(self) -> frozenset[str]:
+        """Committed projects open in every objective year."""
+        return self.committed - self.timed
+
+    @cached_property
+    def epoch_scale(self) -> np.ndarray:
+        """[epoch, flow] weights of the objective (Demand.epoch_scale)."""
+        return self.demand.epoch_scale(self.timeline.epochs)
 
     @property
     def must_do(self) -> tuple[str, ...]:
@@ -47,6 +61,11 @@ class Prepared:
     def with_demand(self, demand: Demand) -> Prepared:
         """The same network and paths under another demand (a scenario)."""
         return dataclasses.replace(self, demand=demand)
+
+    def open_in(self, year: int) -> frozenset[str]:
+        """Committed projects open in an objective year."""
+        return frozenset(p for p in self.committed
+                         if self.timeline.committed_open(self.instance.project(p), year))
 
 
 def live_projects(projects: Iterable[Project]) -> frozenset[str]:
@@ -123,8 +142,11 @@ def required_closure(instance: Instance, project_id: str) -> frozenset[str]:
 
 
 def prepare(instance: Instance, demand: Demand | None = None) -> Prepared:
-    """Network states, cost levels and pruned arcs; the horizon demand unless
-    another is given."""
+    """Network states, cost levels and pruned arcs; the instance's demand
+    unless another is given. In a programme, committed projects that open
+    later are treated like decisions when pruning (a route may use them only
+    once open), and routes are kept up to the dearest do-nothing cost."""
+    timeline = timeline_of(instance)
     live = live_projects(instance.projects)
     network = build_network(instance.nodes, instance.segments,
                             [e for e in instance.effects if e.project_id in live])
@@ -132,30 +154,38 @@ def prepare(instance: Instance, demand: Demand | None = None) -> Prepared:
     blocked = blocked_projects(instance.projects, instance.effects)
     decision = tuple(p.project_id for p in instance.projects
                      if p.decision.selectable and p.project_id not in blocked)
+    timed = frozenset(p for p in committed
+                      if not timeline.committed_open(instance.project(p), timeline.first))
     flows, vots = instance.flows, instance.values_of_time
     c0, _ = flow_costs(network, flows, vots, frozenset())
     cdn, _ = flow_costs(network, flows, vots, committed)
+    dearest, _ = (cdn, None) if not timed else flow_costs(network, flows, vots,
+                                                           committed - timed)
     everything = committed | frozenset(decision)
     cmin, _ = flow_costs(network, flows, vots, everything)
 
-    changeable = [k for k in range(len(flows)) if cmin[k] < cdn[k] * (1.0 - TINY)]
+    changeable = [k for k in range(len(flows)) if cmin[k] < dearest[k] * (1.0 - TINY)]
     ends: dict[float, set[int]] = {}
     for k in changeable:
         ends.setdefault(vots[k], set()).update(
             (network.index[flows[k].origin], network.index[flows[k].destination]))
     lower = paths_by_time_value(network, everything, ends)
-    variable = tuple(prune_arcs(network, k, flows[k], vots[k], lower[vots[k]], float(cdn[k]),
-                                committed, frozenset(decision)) for k in changeable)
+    variable = tuple(prune_arcs(network, k, flows[k], vots[k], lower[vots[k]],
+                                float(dearest[k]), committed - timed,
+                                frozenset(decision) | timed) for k in changeable)
     return Prepared(instance, network, committed, decision, blocked, c0, cdn, cmin, variable,
-                    demand if demand is not None else horizon_demand(instance))
+                    demand if demand is not None else demand_of(instance, timeline), timeline,
+                    timed)
 
 
 def constant_objective(prep: Prepared) -> float:
-    """Objective value of the flows no project can change."""
+    """Objective value of the flows no project can change (their cost is the
+    do-nothing cost in every epoch)."""
     changeable = {fa.flow for fa in prep.variable}
     fixed = np.array([k not in changeable for k in range(len(prep.instance.flows))], dtype=bool)
     if not fixed.any():
         return 0.0
-    d = prep.demand
-    value = d.value_scale[fixed] * (prep.cdn[fixed] / prep.c0[fixed]) ** -d.elasticity[fixed]
-    return float(sum(value))  # in flow order, as the solvers' offsets always were
+    ratio = (prep.cdn[fixed] / prep.c0[fixed]) ** -prep.demand.elasticity[fixed]
+    value = prep.epoch_scale[:, fixed].sum(axis=0) if len(prep.epoch_scale) > 1 \
+        else prep.epoch_scale[0, fixed]
+    return float(sum(value * ratio))  # in flow order, as the solvers' offsets always were

@@ -38,10 +38,12 @@ class FlowNet:
 
 def flow_nets(prep: Prepared) -> list[FlowNet]:
     """A FlowNet for every flow some project can change, each at its own value
-    of time, valued by the prepared demand."""
+    of time, valued over every epoch (a block of the route master passes its
+    own epoch's scale). Committed projects that open during a programme get
+    bits too, so that a route can be kept out of the epochs before they open."""
     inst = prep.instance
-    decision = set(prep.decision)
-    scale_of = prep.demand.value_scale
+    decision = set(prep.decision) | prep.timed
+    scale_of = prep.epoch_scale.sum(axis=0) if len(prep.epoch_scale) > 1 else prep.epoch_scale[0]
     nets = []
     for fa in prep.variable:
         f = inst.flows[fa.flow]
@@ -79,9 +81,12 @@ def _distances_to(destination: int, back: dict[int, list[tuple[int, float]]]
 
 
 def search_routes(fd: FlowNet, penalty: dict[str, float], floor: float,
-                  keep: int = 1) -> list[tuple[float, float, frozenset[str]]]:
+                  keep: int = 1, *, scale: float | None = None
+                  ) -> list[tuple[float, float, frozenset[str]]]:
     """The ``keep`` best routes of flow fd by score V(cost) - penalty(projects),
-    among those scoring above ``floor``, as (score, cost, projects).
+    among those scoring above ``floor``, as (score, cost, projects); V is
+    scale * cost^-elasticity (the net's own scale by default). An infinite
+    penalty keeps a project's states out of every route.
 
     Labels (cost, penalised projects) are Pareto-pruned per node: a label is
     dropped when another reached the node no dearer with a subset of its
@@ -95,7 +100,11 @@ def search_routes(fd: FlowNet, penalty: dict[str, float], floor: float,
     heap: list[tuple[float, int, int, int, float]] = [(0.0, 0, fd.origin, 0, 0.0)]
     counter = 1
     bar = floor
-    to_dest, value, out = fd.to_dest, fd.value, fd.out
+    to_dest, out = fd.to_dest, fd.out
+    factor, elasticity = (fd.scale if scale is None else scale), fd.elasticity
+
+    def value(cost: float) -> float:
+        return factor * cost ** -elasticity
 
     def dominated(node: int, cost: float, key: int) -> bool:
         return any(c <= cost + TINY and s & ~key == 0 for c, s in labels.get(node, ()))

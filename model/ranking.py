@@ -1,10 +1,12 @@
 """The benefit/cost ranking an official would do by hand (spec §7, HDM-4
-style): the baseline the optimum is measured against, and the solver's start."""
+style): the baseline the optimum is measured against, and the solver's start.
+In a programme (spec §9.2) the ranked bundles are scheduled at the earliest
+years the caps left and the rules allow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evaluate import evaluate
+from .evaluate import evaluate, evaluate_plan
 from .numerics import REL
 from .preprocess import Prepared, required_closure
 from .problem import Plan, PortfolioProblem
@@ -36,9 +38,9 @@ class Ranked:
 class Ranking:
     start: frozenset[str]
     order: tuple[Candidate, ...]
-    plan: Plan  # the ranking's portfolio for one budget
+    plan: Plan  # the ranking's portfolio (scheduled, in a programme) for one budget
     objective: float  # its exact objective
-    volume_kt: float
+    volume_kt: float  # its trade in the horizon year
 
     @property
     def selected(self) -> frozenset[str]:
@@ -46,8 +48,9 @@ class Ranking:
 
 
 def rank_projects(problem: PortfolioProblem) -> Ranked:
-    """Standalone gains g_p = V(S + B_p) - V(S) over S = must_do and what they
-    require, ranked by g_p / c_p (zero cost first), ties by project_id."""
+    """Standalone gains g_p = V(S + B_p) - V(S) in the horizon year over S =
+    must_do and what they require, ranked by g_p / c_p (zero cost first), ties
+    by project_id."""
     prep: Prepared = problem.prep
     inst = prep.instance
     start: frozenset[str] = frozenset()
@@ -55,7 +58,7 @@ def rank_projects(problem: PortfolioProblem) -> Ranked:
         start |= required_closure(inst, p)
     base = evaluate(prep, start).objective
     scored = []
-    for p in prep.decision:
+    for p in problem.projects:
         if p in start:
             continue
         bundle = required_closure(inst, p) - start
@@ -69,12 +72,15 @@ def rank_projects(problem: PortfolioProblem) -> Ranked:
 
 def benefit_cost_ranking(problem: PortfolioProblem, ranked: Ranked | None = None) -> Ranking:
     """Walk down the ranking, adding each bundle that still fits the budget and
-    the rules (spec §7). Pass ``ranked`` to reuse the standalone gains."""
+    the rules, at the earliest starts the caps allow (spec §7, §9.2). Pass
+    ``ranked`` to reuse the standalone gains."""
     ranked = ranked if ranked is not None else rank_projects(problem)
-    chosen = ranked.start
+    plan = problem.place(Plan(), ranked.start) or Plan()
     for cand in ranked.order:
-        trial = chosen | cand.bundle
-        if trial != chosen and problem.fits(trial):
-            chosen = trial
-    ev = evaluate(problem.prep, chosen)
-    return Ranking(ranked.start, ranked.order, Plan.of(chosen), ev.objective, ev.volume_kt)
+        if cand.bundle <= plan.selected:
+            continue
+        trial = problem.place(plan, cand.bundle)
+        if trial is not None:
+            plan = trial
+    ev = evaluate_plan(problem.prep, plan)
+    return Ranking(ranked.start, ranked.order, plan, ev.objective, ev.horizon.volume_kt)

@@ -109,6 +109,8 @@ def read_workbook(path: Path | str) -> RawWorkbook:
         title = values[schema.name].title if schema.name in values.sheetnames else \
             by_key.get(normalise(schema.name))
         if title is None:
+            if schema.optional:
+                continue
             problems.append(Problem(
                 schema.name, None, None, None,
                 f"sheet '{schema.name}' is missing; the workbook has: "

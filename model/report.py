@@ -15,7 +15,8 @@ import xlsxwriter
 
 from .files import write_atomic
 from .instance import Problem
-from .results import (Results, alternative_rows, corridor_rows, frontier_rows, project_rows,
+from .results import (Results, alternative_rows, by_year_table, corridor_rows, frontier_rows,
+                      programme_table, project_rows,
                       ranking_rows, run_info_rows, segment_rows, summary_rows, trade_rows)
 
 
@@ -77,6 +78,8 @@ PROJECT_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 40), ("capex_mus
                    ("marginal_gain_kt", "1", 13), ("gain_per_musd", "2", 11),
                    ("npv_musd", "1", 11), ("bcr", "2", 8),
                    ("switching_capex_musd", "1", 13), ("switching_note", "wrap", 30),
+                   ("financed_share", "2", 9), ("financed_musd", "1", 11),
+                   ("partner_musd", "1", 11), ("start_year", "int", 9), ("open_year", "int", 9),
                    ("group", "text", 10), ("requires", "text", 12), ("country", "text", 9),
                    ("reason", "wrap", 50)]
 TRADE_COLUMNS = [("origin", "text", 9), ("destination", "text", 11), ("commodity", "text", 14),
@@ -126,6 +129,15 @@ def _write_summary(sh: Sheets, r: Results) -> None:
 def headline(r: Results) -> str:
     """One sentence an official can paste into a note to the minister."""
     n = len(r.selected)
+    if r.programme:
+        timeline = r.prep.timeline
+        return (f"With USD {r.budget:,.0f} million over {timeline.first}-{timeline.last},"
+                f" {n} project{'s' if n != 1 else ''} (USD {r.spent:,.0f} million financed)"
+                f" raise trade summed over {timeline.years[0]}-{timeline.years[-1]} from"
+                f" {r.nothing_eval.objective:,.0f} to {r.plan_eval.objective:,.0f}"
+                f" (+{r.plan_eval.objective - r.nothing_eval.objective:,.0f}); in"
+                f" {timeline.years[-1]} trade is {r.optimised.volume_kt:,.0f} kt"
+                f" against {r.do_nothing.volume_kt:,.0f} kt doing nothing.")
     return (f"With USD {r.budget:,.0f} million, {n} project{'s' if n != 1 else ''} "
             f"(USD {r.spent:,.0f} million) raise projected trade in "
             f"{r.prep.instance.parameters.horizon_year} from {r.do_nothing.volume_kt:,.0f} kt"
@@ -147,6 +159,8 @@ def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
             sh.table("Trade", TRADE_COLUMNS, trade_rows(r))
             sh.table("Segments", SEGMENT_COLUMNS, segment_rows(r))
             sh.table("Ranking", RANKING_COLUMNS, ranking_rows(r))
+            if r.programme:
+                _write_programme(sh, r)
             if r.frontier:
                 _write_frontier(sh, r)
             if r.alternatives:
@@ -167,6 +181,12 @@ def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
     return write_atomic(path, build, protect=protect)
 
 
+PROGRAMME_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 36), ("start_year", "int", 9),
+                     ("open_year", "int", 9), ("duration_years", "int", 9),
+                     ("financed_musd", "1", 11), ("partner_musd", "1", 11)]
+BY_YEAR_COLUMNS = [("year", "int", 7), ("cap_musd", "1", 10), ("disbursed_musd", "1", 11),
+                   ("trade_do_nothing_kt", "1", 13), ("trade_programme_kt", "1", 13),
+                   ("projects_opening", "text", 24)]
 RANKING_COLUMNS = [("rank", "int", 6), ("project_id", "text", 11), ("name", "wrap", 38),
                    ("bundle", "text", 14), ("bundle_cost_musd", "1", 12),
                    ("standalone_gain", "1", 12), ("gain_per_musd", "2", 11),
@@ -208,6 +228,44 @@ def _write_frontier(sh: Sheets, r: Results) -> None:
     money.set_y2_axis({"name": "BCR", "num_format": "0.00"})
     money.set_size({"width": 760, "height": 400})
     ws.insert_chart(n + 25, 0, money)
+
+
+def _write_programme(sh: Sheets, r: Results) -> None:
+    """Spec §9.2: the Programme and ByYear sheets, with a chart of the yearly
+    disbursements by project against the caps (a Gantt-like view) and one of
+    trade by year, do-nothing against the programme."""
+    years = [str(y) for y in r.prep.timeline.starts]
+    rows = programme_table(r)
+    ws = sh.table("Programme", PROGRAMME_COLUMNS + [(y, "1", 8) for y in years], rows)
+    by_year = by_year_table(r)
+    wy = sh.table("ByYear", BY_YEAR_COLUMNS, by_year)
+    n, first_col = len(rows), len(PROGRAMME_COLUMNS)
+    if n:
+        gantt = sh.wb.add_chart({"type": "column", "subtype": "stacked"})
+        for i in range(n):
+            gantt.add_series({"name": ["Programme", i + 1, 0],
+                              "categories": ["Programme", 0, first_col, 0,
+                                             first_col + len(years) - 1],
+                              "values": ["Programme", i + 1, first_col, i + 1,
+                                         first_col + len(years) - 1]})
+        caps = sh.wb.add_chart({"type": "line"})
+        caps.add_series({"name": "yearly cap", "categories": ["ByYear", 1, 0, len(years), 0],
+                         "values": ["ByYear", 1, 1, len(years), 1],
+                         "line": {"color": "#C00000", "dash_type": "dash"}})
+        gantt.combine(caps)
+        gantt.set_title({"name": "Disbursements by project and year against the caps"})
+        gantt.set_y_axis({"name": "USD million", "num_format": "#,##0"})
+        gantt.set_size({"width": 760, "height": 400})
+        ws.insert_chart(n + 3, 0, gantt)
+    m = len(by_year)
+    trade = sh.wb.add_chart({"type": "line"})
+    for col, name in ((3, "do nothing"), (4, "programme")):
+        trade.add_series({"name": name, "categories": ["ByYear", 1, 0, m, 0],
+                          "values": ["ByYear", 1, col, m, col], "marker": {"type": "circle"}})
+    trade.set_title({"name": "Trade by year: do nothing against the programme (kt/yr)"})
+    trade.set_y_axis({"name": "kt/yr", "num_format": "#,##0"})
+    trade.set_size({"width": 760, "height": 400})
+    wy.insert_chart(m + 3, 0, trade)
 
 
 def _write_charts(sh: Sheets, r: Results) -> None:

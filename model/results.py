@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Formulation, RunConfig
-from .evaluate import Evaluation, evaluate, today
+from .evaluate import Evaluation, PlanEvaluation, evaluate_plan, today
 from .explain import Explanation
 from .highs_util import highs_version
 from .instance import Decision, Problem
 from .preprocess import Prepared, segment_projects
+from .problem import Plan
 from .ranking import Ranking
 from .sequencer import Alternative, FrontierPoint, Outcome
 from .solution import Solution, gain_gap
@@ -35,8 +36,10 @@ class Results:
 
     outcome: Outcome
     today: Evaluation
-    do_nothing: Evaluation
-    optimised: Evaluation
+    do_nothing: Evaluation  # the horizon year's do-nothing
+    optimised: Evaluation  # the horizon year's open set of the returned plan
+    plan_eval: PlanEvaluation  # the returned plan over every objective epoch (W)
+    nothing_eval: PlanEvaluation  # the do-nothing over every epoch
     explanation: Explanation
     info: RunInfo
     warnings: tuple[Problem, ...] = ()
@@ -81,15 +84,31 @@ class Results:
         return self.optimised.volume_kt - self.do_nothing.volume_kt
 
     @property
+    def plan(self) -> Plan:
+        return self.outcome.plan
+
+    @property
+    def programme(self) -> bool:
+        return self.prep.timeline.programme
+
+    @property
     def gain_gap(self) -> float | None:
-        """Share of the achievable gain (in the objective's unit) the proven
-        bound still allows beyond the returned portfolio."""
-        return gain_gap(self.solution.bound, self.optimised.objective,
-                        self.do_nothing.objective)
+        """Share of the achievable gain (in the objective's unit: W in a
+        programme) the proven bound still allows beyond the returned plan."""
+        return gain_gap(self.solution.bound, self.plan_eval.objective,
+                        self.nothing_eval.objective)
 
     @property
     def ranking_advantage_kt(self) -> float | None:
         return None if self.ranking is None else self.optimised.volume_kt - self.ranking.volume_kt
+
+    @property
+    def partner_musd(self) -> float:
+        return sum(self.prep.instance.project(p).partner_musd for p in self.selected)
+
+    @property
+    def total_capex_musd(self) -> float:
+        return sum(self.prep.instance.project(p).capex_musd for p in self.selected)
 
 
 def collect(outcome: Outcome, explanation: Explanation, info: RunInfo,
@@ -97,9 +116,9 @@ def collect(outcome: Outcome, explanation: Explanation, info: RunInfo,
             alternatives: tuple[Alternative, ...] = ()) -> Results:
     """The exact evaluations the report's tables are written from."""
     prep = outcome.prep
-    return Results(outcome, today(prep), evaluate(prep, frozenset()),
-                   evaluate(prep, outcome.selected), explanation, info, warnings, frontier,
-                   alternatives)
+    plan_eval, nothing_eval = evaluate_plan(prep, outcome.plan), evaluate_plan(prep, Plan())
+    return Results(outcome, today(prep), nothing_eval.horizon, plan_eval.horizon, plan_eval,
+                   nothing_eval, explanation, info, warnings, frontier, alternatives)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
@@ -150,7 +169,10 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     unit = "USD million/yr" if value_mode else "kt/yr"
     rows: list[tuple[str, Any, str]] = [
         ("budget_musd", r.budget, f"USD million ({r.config.budget_source})"),
-        ("spent_musd", r.spent, "capex of selected candidate and must_do projects"),
+        ("spent_musd", r.spent, "financed capex of the selected candidate and must_do"
+                                " projects (capex x financed_share)"),
+        ("partner_musd", r.partner_musd, "capex the partners pay (capex - financed)"),
+        ("total_capex_musd", r.total_capex_musd, "financed plus partners' capex"),
         ("projects_selected", len(r.selected), "; ".join(sorted(r.selected)) or "none"),
         ("trade_today_kt", r.trade_today_kt, "sum of base_volume_kt (base year)"),
         ("trade_do_nothing_kt", r.do_nothing.volume_kt,
@@ -164,7 +186,9 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
                                                            " linearised objective")),
         ("mip_gap", sol.mip_gap, "solver's relative gap on the whole objective"),
         ("gain_gap", r.gain_gap, "(objective_bound - optimised) / (optimised - do-nothing):"
-                                 " share of the achievable gain that may still be missing"),
+                                 " share of the achievable gain that may still be missing"
+                                 + (" (on the cumulative objective W)" if r.programme else "")),
+        *programme_rows(r),
         ("build_s", r.info.timings.get("build", 0.0), "s: preprocessing and model build"),
         ("solve_s", r.info.timings.get("solve", 0.0), "s: the solver"),
         ("total_s", r.info.timings.get("total", 0.0), "s: whole run up to the report"),
@@ -203,6 +227,32 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
         ("warnings", len(r.warnings), "see the Warnings sheet"),
     ]
     return rows
+
+
+def programme_rows(r: Results) -> list[tuple[str, Any, str]]:
+    """Spec §9.2: the cumulative objective W of the schedule, exact."""
+    if not r.programme:
+        return []
+    timeline = r.prep.timeline
+    span = f"{timeline.years[0]}-{timeline.years[-1]}"
+    rate = r.prep.instance.parameters.discount_rate_pct
+    weighted = f", each year weighted (1 + {rate:g}%)^-(t - {timeline.first})" if rate else ""
+    unit = "USD million" if r.prep.instance.parameters.objective == "value" else "kt"
+    ranking = r.ranking.objective if r.ranking else None
+    return [
+        ("trade_cumulative_kt", r.plan_eval.objective,
+         f"{unit}, W: trade summed over {span}{weighted}, the returned schedule, exact"),
+        ("trade_cumulative_do_nothing_kt", r.nothing_eval.objective,
+         f"{unit}, W of the do-nothing (committed projects from their open years)"),
+        ("gain_cumulative_kt", r.plan_eval.objective - r.nothing_eval.objective,
+         "the schedule's W less the do-nothing's"),
+        ("trade_cumulative_ranking_kt", ranking,
+         "W of the benefit/cost ranking scheduled at the earliest years the caps allow"),
+        ("programme_vs_ranking_kt", r.plan_eval.objective - ranking if ranking else None,
+         "what the optimum adds to the scheduled ranking"),
+        ("programme_years", f"{timeline.first}-{timeline.last}",
+         "years in which projects may start (sheet Years)"),
+    ]
 
 
 def appraisal_rows(r: Results) -> list[tuple[str, Any, str]]:
@@ -248,8 +298,27 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
             "reason": r.explanation.reasons.get(p.project_id, ""),
             "switching_capex_musd": switch.capex_musd if switch else None,
             "switching_note": switch.note if switch else "",
+            "financed_share": p.financed_share,
+            "financed_musd": p.financed_musd if selected else None,
+            "partner_musd": p.partner_musd if selected else None,
+            **_schedule_of(r, p.project_id),
         })
     return rows
+
+
+def _schedule_of(r: Results, p: str) -> dict[str, Any]:
+    """Start and open year of a selected project, or a committed one's opening
+    (programme only)."""
+    if not r.programme:
+        return {}
+    project = r.prep.instance.project(p)
+    start = r.plan.start(p)
+    if start is not None:
+        return {"start_year": start, "open_year": r.prep.timeline.opens(project, start)}
+    if project.decision is Decision.COMMITTED:
+        return {"start_year": None,
+                "open_year": project.open_year or r.prep.timeline.first}
+    return {"start_year": None, "open_year": None}
 
 
 def trade_rows(r: Results) -> list[dict[str, Any]]:
@@ -426,4 +495,42 @@ def run_info_rows(r: Results) -> list[tuple[str, Any]]:
         ("warnings", len(r.warnings)),
     ]
     rows += [(f"time_{stage}_s", seconds) for stage, seconds in r.info.timings.items()]
+    return rows
+
+
+def programme_table(r: Results) -> list[dict[str, Any]]:
+    """Spec §9.2 Programme sheet: each selected project's start, opening,
+    financed and partners' capex, and the financed disbursement per year."""
+    inst, timeline = r.prep.instance, r.prep.timeline
+    rows = []
+    for p, start in r.plan.starts:
+        project = inst.project(p)
+        row: dict[str, Any] = {
+            "project_id": p, "name": project.name, "start_year": start,
+            "open_year": timeline.opens(project, start),
+            "duration_years": project.duration_years,
+            "financed_musd": project.financed_musd, "partner_musd": project.partner_musd}
+        for year in timeline.starts:
+            paying = timeline.disbursing(project, start, year)
+            row[str(year)] = project.financed_musd / project.duration_years if paying else None
+        rows.append(row)
+    return rows
+
+
+def by_year_table(r: Results) -> list[dict[str, Any]]:
+    """Spec §9.2 ByYear sheet: per objective year the cap, what is disbursed,
+    and trade with and without the programme."""
+    prep, timeline = r.prep, r.prep.timeline
+    caps = dict(zip(timeline.starts, timeline.caps))
+    inst = prep.instance
+    rows = []
+    for year in timeline.years:
+        paid = sum(inst.project(p).financed_musd / inst.project(p).duration_years
+                   for p, s in r.plan.starts if timeline.disbursing(inst.project(p), s, year))
+        opening = sorted(p for p, s in r.plan.starts if timeline.opens(inst.project(p), s) == year)
+        rows.append({"year": year, "cap_musd": caps.get(year),
+                     "disbursed_musd": paid if year in caps else None,
+                     "trade_do_nothing_kt": r.nothing_eval.volume_in(prep, year),
+                     "trade_programme_kt": r.plan_eval.volume_in(prep, year),
+                     "projects_opening": ";".join(opening)})
     return rows

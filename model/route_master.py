@@ -1,20 +1,26 @@
 """The route-option master programme on one highspy instance, kept across solves.
 
-    max  constant + sum_r V_r z_r
-    s.t. sum_{r of k} z_r = 1                         for each changeable flow k
-         sum_{r of k, p in S_r} z_r <= x_p            for each flow k, project p
-         the problem's rule rows on x (problem.py);   bounds on x;  z >= 0
+A block is a changeable flow in one objective epoch (one-shot runs have one
+epoch; a programme one per year in which projects may open). Per block b of
+flow k and epoch e, with W_b = sum of w_t P_t,k over the epoch's years:
 
-Columns are routes (a flow, the selectable projects whose states it uses, its
-exact cost and weighted volume). The rule rows come from the PortfolioProblem and are
-kept in line with it (``sync``): another budget changes a bound, an exclusion
-adds a row, a changed capex changes coefficients. The master lives in highspy
-directly: column generation adds routes to existing rows, which Pyomo's
-persistent interface can only do by rebuilding constraints
+    max  constant + sum_b sum_{r of b} W_b v_r z_r        (v_r = (c_r/C0_k)^-e_k)
+    s.t. sum_{r of b} z_r = 1                              for each block
+         sum_{r of b, p in S_r} z_r <= w[gate(p, e)]       for each block, project p
+         the problem's rule rows on w (problem.py);  bounds on w;  z >= 0
+
+where gate(p, e) is the variable "p started early enough to be open in
+epoch e" (w[p, 0] = x_p in a one-shot run). A route (a flow's path, the
+projects whose states it uses, its exact cost) is a column in every block
+of its flow where those projects can be open. The rule rows come from the
+problem and are kept in line with it (``sync``). The master lives in
+highspy directly: column generation adds routes to existing rows, which
+Pyomo's persistent interface can only do by rebuilding constraints
 (docs/performance.md).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,7 +31,8 @@ from .highs_util import quiet_highs
 from .network import origins_by_time_value, paths_by_time_value, route
 from .preprocess import Prepared, constant_objective
 from .pricing import FlowNet
-from .problem import PortfolioProblem, RowKind, RuleRow
+from .numerics import TINY
+from .problem import Plan, PortfolioProblem, RowKind, RuleRow, Var
 from .solution import Status
 
 INF = highspy.kHighsInf
@@ -34,9 +41,23 @@ INF = highspy.kHighsInf
 @dataclass(frozen=True)
 class Route:
     flow: int
-    projects: frozenset[str]  # selectable projects whose states the route uses
+    projects: frozenset[str]  # projects whose states the route uses (decisions, timed committed)
     cost: float
-    value: float  # weighted exact volume at this cost
+
+
+@dataclass(frozen=True)
+class Block:
+    """A changeable flow in one epoch."""
+
+    index: int
+    net: FlowNet
+    epoch: int
+    scale: float  # W_b * C0^elasticity: a route's objective is scale * cost^-elasticity
+    banned: frozenset[str]  # committed projects not yet open in the epoch
+
+    @property
+    def k(self) -> int:
+        return self.net.k
 
 
 class Infeasible(Exception):
@@ -49,39 +70,55 @@ class RouteMaster:
         self.prep = prep
         self.log = log
         self.nets = nets
-        self.by_flow = {fd.k: fd for fd in nets}
+        self.problem = problem
+        timeline = prep.timeline
+        self.blocks: list[Block] = []
+        for net in nets:
+            c0e = float(prep.c0[net.k] ** net.elasticity)
+            for e, years in enumerate(timeline.epochs):
+                banned = prep.timed - prep.open_in(years[0])
+                self.blocks.append(Block(len(self.blocks), net, e,
+                                         float(prep.epoch_scale[e, net.k]) * c0e, banned))
+        self.blocks_of: dict[int, list[Block]] = {}
+        for b in self.blocks:
+            self.blocks_of.setdefault(b.k, []).append(b)
+        self.gates = {(b.index, p): problem.gate(p, timeline.epoch_start(b.epoch))
+                      for b in self.blocks for p in b.net.projects if p not in prep.timed}
         h = self.h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self.x_index = {p: i for i, p in enumerate(prep.decision)}
-        n = len(prep.decision)
+        self.var_index = {v: i for i, v in enumerate(problem.variables)}
+        n = len(self.var_index)
         if n:
             h.addVars(n, np.zeros(n), np.ones(n))
         self.rows: dict[tuple[RowKind, str], tuple[int, RuleRow | None]] = {}
-        self.bounds: dict[str, tuple[float, float]] = {}
+        self.bounds: dict[Var, tuple[float, float]] = {}
         self.sync(problem)
-        self.convexity = {fd.k: self._row(1.0, 1.0, [], []) for fd in nets}
+        self.convexity = [self._row(1.0, 1.0, [], []) for _ in self.blocks]
         self.link: dict[tuple[int, str], int] = {}
         self.routes: list[Route] = []
         self._seen: set[tuple[int, frozenset[str], float]] = set()
         h.changeObjectiveOffset(constant_objective(prep))
-        self.routes_of(frozenset())  # do-nothing routes: always feasible
-        self.routes_of(frozenset(prep.decision))  # the routes with everything built
+        self.routes_of(prep.committed - prep.timed)  # do-nothing routes: always feasible
+        if prep.timed:
+            self.routes_of(prep.committed)
+        self.routes_of(prep.committed | frozenset(prep.decision))  # everything built
 
     # -- rows and bounds from the problem -------------------------------------------
     def sync(self, problem: PortfolioProblem) -> None:
-        """Bring the rule rows and the bounds on x in line with the problem."""
+        """Bring the rule rows and the bounds on w in line with the problem."""
+        self.problem = problem
         wanted = {r.key: r for r in problem.rows}
         for key, row in wanted.items():
             index, old = self.rows.get(key, (None, None))
             if index is None:
-                cols = [self.x_index[p] for p, _ in row.terms]
+                cols = [self.var_index[v] for v, _ in row.terms]
                 index = self._row(-INF, row.upper, cols, [c for _, c in row.terms])
             else:
                 before = dict(old.terms) if old is not None else {}
                 after = dict(row.terms)
-                for p in set(before) | set(after):
-                    if before.get(p, 0.0) != after.get(p, 0.0):
-                        self.h.changeCoeff(index, self.x_index[p], after.get(p, 0.0))
+                for v in set(before) | set(after):
+                    if before.get(v, 0.0) != after.get(v, 0.0):
+                        self.h.changeCoeff(index, self.var_index[v], after.get(v, 0.0))
                 if old is None or old.upper != row.upper:
                     self.h.changeRowBounds(index, -INF, row.upper)
             self.rows[key] = (index, row)
@@ -92,14 +129,14 @@ class RouteMaster:
         self.bounds = dict(problem.bounds)
         self.fix({})
 
-    def fix(self, fixes: dict[str, float]) -> None:
-        """Branching: the problem's bounds on x, with some projects fixed (always
+    def fix(self, fixes: dict[Var, float]) -> None:
+        """Branching: the problem's bounds on w, with some variables fixed (always
         within those bounds: only fractional variables are branched on)."""
-        for p, (low, high) in self.bounds.items():
-            value = fixes.get(p)
+        for v, (low, high) in self.bounds.items():
+            value = fixes.get(v)
             if value is not None:
                 low = high = value
-            self.h.changeColBounds(self.x_index[p], low, high)
+            self.h.changeColBounds(self.var_index[v], low, high)
 
     def _row(self, lo: float, hi: float, idx: list[int], val: list[float]) -> int:
         self.h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32),
@@ -107,34 +144,57 @@ class RouteMaster:
         return self.h.getNumRow() - 1
 
     # -- columns ----------------------------------------------------------------------
+    def usable(self, block: Block, projects: frozenset[str]) -> bool:
+        """Can a route using these projects be taken in the block at all?"""
+        return not (projects & block.banned) and all(
+            self.gates[(block.index, p)] is not None for p in projects - self.prep.timed)
+
+    def penalties(self, block: Block, duals: np.ndarray) -> dict[str, float]:
+        """Link duals of the block's projects; an infinite penalty keeps out the
+        projects that cannot be open in its epoch."""
+        out: dict[str, float] = {}
+        for p in block.net.projects:
+            if p in block.banned or (p not in self.prep.timed
+                                     and self.gates[(block.index, p)] is None):
+                out[p] = math.inf
+                continue
+            row = self.link.get((block.index, p))  # rows added since the LP have no dual
+            if row is not None and row < len(duals) and duals[row] > TINY:
+                out[p] = duals[row]
+        return out
+
     def add_route(self, k: int, cost: float, projects: frozenset[str]) -> bool:
-        """Add a route column unless it is already there; True when new."""
+        """Add a route column to every block of its flow that can take it,
+        unless it is already there; True when new."""
         key = (k, projects, round(cost, 9))
         if key in self._seen:
             return False
         self._seen.add(key)
-        fd = self.by_flow[k]
-        rows = [self.convexity[k]]
-        for p in sorted(projects):
-            if (k, p) not in self.link:
-                self.link[(k, p)] = self._row(-INF, 0.0, [self.x_index[p]], [-1.0])
-            rows.append(self.link[(k, p)])
-        value = fd.value(cost)
-        self.h.addCol(value, 0.0, INF, len(rows), np.array(rows, dtype=np.int32),
-                      np.ones(len(rows)))
-        self.routes.append(Route(k, projects, cost, value))
+        decisions = sorted(projects - self.prep.timed)
+        for block in self.blocks_of[k]:
+            if not self.usable(block, projects):
+                continue
+            rows = [self.convexity[block.index]]
+            for p in decisions:
+                link = self.link.get((block.index, p))
+                if link is None:
+                    gate = self.var_index[self.gates[(block.index, p)]]
+                    link = self.link[(block.index, p)] = self._row(-INF, 0.0, [gate], [-1.0])
+                rows.append(link)
+            self.h.addCol(block.scale * cost ** -block.net.elasticity, 0.0, INF, len(rows),
+                          np.array(rows, dtype=np.int32), np.ones(len(rows)))
+        self.routes.append(Route(k, projects, cost))
         return True
 
-    def routes_of(self, portfolio: frozenset[str]) -> None:
-        """Add each changeable flow's best route under a portfolio."""
+    def routes_of(self, applied: frozenset[str]) -> None:
+        """Add each changeable flow's best route with exactly these projects applied."""
         prep = self.prep
         inst = prep.instance
-        applied = portfolio | prep.committed
         flows = [inst.flows[fd.k] for fd in self.nets]
         vots = [inst.value_of_time(f) for f in flows]
         paths = paths_by_time_value(prep.network, applied,
                                     origins_by_time_value(prep.network, flows, vots))
-        decision = set(prep.decision)
+        tracked = set(prep.decision) | prep.timed
         for fd, vot in zip(self.nets, vots):
             p = paths[vot]
             c = p.cost[p.origins.index(fd.origin), fd.destination]
@@ -142,19 +202,19 @@ class RouteMaster:
                 self.add_route(fd.k, fd.alt, frozenset())
                 continue
             states = route(p, fd.origin, fd.destination)
-            used = frozenset(s.project for s in states if s.project in decision)
+            used = frozenset(s.project for s in states if s.project in tracked)
             self.add_route(fd.k, float(c), used)
 
     # -- solving ----------------------------------------------------------------------
     def _set_integer(self, integer: bool) -> None:
-        n = len(self.x_index)
+        n = len(self.var_index)
         if n:
             kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
             self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
                                          np.array([kind] * n))
 
-    def solve_lp(self) -> tuple[float, np.ndarray, dict[str, float]]:
-        """The route LP: (value, row duals, x). Raises Infeasible."""
+    def solve_lp(self) -> tuple[float, np.ndarray, dict[Var, float]]:
+        """The route LP: (value, row duals, w). Raises Infeasible."""
         self._set_integer(False)
         self.h.run()
         status = self.h.getModelStatus()
@@ -163,33 +223,34 @@ class RouteMaster:
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"the route LP stopped with status {status}")
         sol = self.h.getSolution()
-        x = {p: sol.col_value[i] for p, i in self.x_index.items()}
-        return self.h.getInfo().objective_function_value, np.array(sol.row_dual), x
+        w = {v: sol.col_value[i] for v, i in self.var_index.items()}
+        return self.h.getInfo().objective_function_value, np.array(sol.row_dual), w
 
-    def solve_mip(self, *, time_limit: float, gap: float, start: frozenset[str] | None = None
-                  ) -> tuple[Status, frozenset[str], float | None, float | None]:
-        """MIP over the generated routes: (status, portfolio, objective, bound)."""
+    def solve_mip(self, *, time_limit: float, gap: float, start: Plan | None = None
+                  ) -> tuple[Status, Plan, float | None, float | None]:
+        """MIP over the generated routes: (status, plan, objective, bound)."""
         h = self.h
         self._set_integer(True)
         h.setOptionValue("time_limit", max(0.1, time_limit))
         h.setOptionValue("mip_rel_gap", gap)
-        if start is not None and self.x_index:
-            idx = np.array(list(self.x_index.values()), dtype=np.int32)
-            vals = np.array([1.0 if p in start else 0.0 for p in self.x_index])
+        if start is not None and self.var_index:
+            values = self.problem.values(start)
+            idx = np.array(list(self.var_index.values()), dtype=np.int32)
+            vals = np.array([values.get(v, 0.0) for v in self.var_index])
             h.setSolution(len(idx), idx, vals)
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()
         has = info.primal_solution_status == 2
         # read the solution before integrality changes back: HiGHS then drops it
-        x = np.array(h.getSolution().col_value[: len(self.x_index)])
+        col = np.array(h.getSolution().col_value[: len(self.var_index)])
         self._set_integer(False)
         h.setOptionValue("time_limit", INF)
         if status == highspy.HighsModelStatus.kInfeasible:
-            return Status.INFEASIBLE, frozenset(), None, None
+            return Status.INFEASIBLE, Plan(), None, None
         if not has:
-            return Status.FAILED, frozenset(), None, None
-        chosen = frozenset(p for p, i in self.x_index.items() if x[i] > 0.5)
+            return Status.FAILED, Plan(), None, None
+        plan = self.problem.plan_of({v: col[i] for v, i in self.var_index.items()})
         state = Status.OPTIMAL if status == highspy.HighsModelStatus.kOptimal \
             else Status.TIME_LIMIT
-        return state, chosen, info.objective_function_value, info.mip_dual_bound
+        return state, plan, info.objective_function_value, info.mip_dual_bound

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .clock import Deadline
-from .evaluate import evaluate
-from .numerics import INTEGRAL, REL, TINY
+from .evaluate import open_set
+from .numerics import INTEGRAL, REL
 from .preprocess import required_closure
 from .pricing import flow_nets, search_routes
-from .problem import Plan, PortfolioProblem
+from .problem import Plan, PortfolioProblem, Var, objective
 from .route_master import Infeasible, RouteMaster
 from .solution import Solution, Status
 
@@ -70,7 +70,7 @@ class RouteSolver:
         self.master.sync(problem)
         if not self.master.nets:
             return self._trivial(problem)
-        chosen = start.selected if start is not None and problem.fits(start.selected) else None
+        chosen = start if start is not None and problem.fits(start) else None
         try:
             return self._branch_and_price(problem, deadline, gap, chosen)
         except Exception as exc:  # a solver failure must become a status, not a traceback
@@ -85,8 +85,9 @@ class RouteSolver:
         chosen: frozenset[str] = frozenset()
         for p in set(self.prep.must_do) | problem.forced:
             chosen |= required_closure(self.prep.instance, p)
-        value = evaluate(self.prep, chosen).objective
-        return Solution(Status.OPTIMAL, Plan.of(chosen), value, value, 0.0,
+        plan = Plan.scheduled({p: problem.windows[p][0] for p in chosen})
+        value = objective(self.prep, plan)
+        return Solution(Status.OPTIMAL, plan, value, value, 0.0,
                         "no project can change any flow's route")
 
     # -- column generation ---------------------------------------------------------------
@@ -99,24 +100,21 @@ class RouteSolver:
         bound = math.inf
         self.converged = False
         while True:
-            lp_value, duals, x = m.solve_lp()
-            self._last_x = x
-            penalties: dict[int, dict[str, float]] = {}
-            for (k, p), r in m.link.items():
-                if duals[r] > TINY:
-                    penalties.setdefault(k, {})[p] = duals[r]
+            lp_value, duals, w = m.solve_lp()
+            self._last_w = w
             added, excess = 0, 0.0
-            for fd in m.nets:
+            for block in m.blocks:
                 if deadline.expired():
                     return bound  # a partial round gives no bound: keep the last one
-                pi = duals[m.convexity[fd.k]]
-                found = search_routes(fd, penalties.get(fd.k, {}), pi, keep=ROUTES_PER_FLOW)
+                pi = duals[m.convexity[block.index]]
+                found = search_routes(block.net, m.penalties(block, duals), pi,
+                                      keep=ROUTES_PER_FLOW, scale=block.scale)
                 if found:
                     excess += found[0][0] - pi
                 tol = REL * max(1.0, abs(pi))
                 for score, cost, used in found:
                     if score > pi + tol:
-                        added += m.add_route(fd.k, cost, used)
+                        added += m.add_route(block.k, cost, used)
             bound = min(bound, lp_value + excess)
             self.stats.lp_iterations += 1
             self._say(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"
@@ -129,27 +127,27 @@ class RouteSolver:
 
     # -- the algorithm --------------------------------------------------------------------
     def _branch_and_price(self, problem: PortfolioProblem, deadline: Deadline, gap: float,
-                          start: frozenset[str] | None) -> Solution:
+                          start: Plan | None) -> Solution:
         """Column generation to a valid bound, a MIP over the routes for a
         portfolio, then best-first branch-and-bound on the projects until the
         bound is within the gap or the deadline passes."""
         m, stats, say = self.master, self.stats, self._say
         t0 = time.perf_counter()
         if start is not None:
-            m.routes_of(start)
+            self._routes_of(start)
         m.fix({})
         try:
             bound = self.price(deadline.part(ROOT_SHARE))
         except Infeasible:
             return self._infeasible(deadline)
         stats.lp_bound, stats.routes = bound, len(m.routes)
-        root_x = dict(self._last_x)
+        root_w = dict(self._last_w)
         stats.times["lp"] = time.perf_counter() - t0
         say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
             f" ({len(m.routes)} routes, {stats.lp_iterations} LP solves)")
         exact = self._exact
         best, best_value = (start, exact(start)) if start is not None else (None, -math.inf)
-        rounded = frozenset(p for p, v in root_x.items() if v > 0.5)
+        rounded = problem.plan_of(root_w)
         if problem.fits(rounded) and exact(rounded) > best_value:
             best, best_value = rounded, exact(rounded)
         for _ in range(MIP_ROUNDS):  # MIP over the routes; add the exact routes of its pick
@@ -164,7 +162,7 @@ class RouteSolver:
             if value > best_value:
                 best, best_value = chosen, value
             n = len(m.routes)
-            m.routes_of(chosen)
+            self._routes_of(chosen)
             if len(m.routes) == n:
                 break
         stats.times["incumbent"] = time.perf_counter() - t0
@@ -173,45 +171,53 @@ class RouteSolver:
                             message="no portfolio was found within the time limit")
         say(f"progress: {time.perf_counter() - t0:.1f} s: best portfolio {best_value:,.1f},"
             f" bound {bound:,.1f}")
-        best, best_value, bound = self._branch(problem, bound, root_x, best, best_value, gap,
+        best, best_value, bound = self._branch(problem, bound, root_w, best, best_value, gap,
                                                deadline, t0)
         m.fix({})
         proven = bound - best_value <= gap * abs(best_value) + REL * abs(best_value)
         stats.proven = proven
         stats.times["total"] = time.perf_counter() - t0
-        return Solution(Status.OPTIMAL if proven else Status.TIME_LIMIT, Plan.of(best),
+        return Solution(Status.OPTIMAL if proven else Status.TIME_LIMIT, best,
                         best_value, max(bound, best_value), deadline.elapsed(),
                         "" if proven else "stopped at the time limit; best portfolio found kept",
                         nodes=stats.nodes)
 
-    def _exact(self, portfolio: frozenset[str]) -> float:
-        return evaluate(self.prep, portfolio).objective
+    def _exact(self, plan: Plan) -> float:
+        return objective(self.prep, plan)
+
+    def _routes_of(self, plan: Plan) -> None:
+        """Each flow's best route under each open set the plan has."""
+        starts = dict(plan.starts)
+        for o in dict.fromkeys(open_set(self.prep, starts, years[0])
+                               for years in self.prep.timeline.epochs):
+            self.master.routes_of(o)
 
     @staticmethod
     def _infeasible(deadline: Deadline) -> Solution:
         return Solution(Status.INFEASIBLE, solve_s=deadline.elapsed(),
                         message="no portfolio satisfies the budget and project rules")
 
-    def _branch(self, problem: PortfolioProblem, root_bound: float, root_x: dict[str, float],
-                best: frozenset[str], best_value: float, gap: float, deadline: Deadline,
-                t0: float) -> tuple[frozenset[str], float, float]:
-        """Best-first branch-and-bound on x with column generation at every node.
+    def _branch(self, problem: PortfolioProblem, root_bound: float, root_w: dict[Var, float],
+                best: Plan, best_value: float, gap: float, deadline: Deadline,
+                t0: float) -> tuple[Plan, float, float]:
+        """Best-first branch-and-bound on w with column generation at every node.
         Returns the incumbent and a valid bound (the best open node's bound)."""
         m, inst = self.master, self.prep.instance
 
         def closed(b: float) -> bool:
             return b - best_value <= gap * abs(best_value) + REL * abs(best_value)
 
-        def children(x: dict[str, float], fixes: dict[str, float], b: float) -> list:
-            frac = [p for p, v in x.items()
-                    if INTEGRAL < v < 1 - INTEGRAL and p not in fixes]
+        def children(w: dict[Var, float], fixes: dict[Var, float], b: float) -> list:
+            frac = [v for v, value in w.items()
+                    if INTEGRAL < value < 1 - INTEGRAL and v not in fixes]
             if not frac:
                 return []
-            p = max(frac, key=lambda q: (min(x[q], 1 - x[q]) * inst.project(q).capex_musd, q))
-            return [(-b, next(tick), {**fixes, p: 1.0}), (-b, next(tick), {**fixes, p: 0.0})]
+            v = max(frac, key=lambda q: (min(w[q], 1 - w[q]) * inst.project(q[0]).capex_musd,
+                                         q))
+            return [(-b, next(tick), {**fixes, v: 1.0}), (-b, next(tick), {**fixes, v: 0.0})]
 
         tick = iter(range(1, 1 << 62))
-        heap = children(root_x, {}, root_bound)
+        heap = children(root_w, {}, root_bound)
         if not heap or closed(root_bound):
             return best, best_value, root_bound
         dropped = -math.inf  # the largest bound of a node left unexplored within the gap
@@ -232,9 +238,9 @@ class RouteSolver:
             if not self.converged:  # out of time: the node stays open with what is known
                 heapq.heappush(heap, (-b, next(tick), fixes))
                 break
-            x = dict(self._last_x)
-            rounded = frozenset(p for p, v in x.items() if v > 0.5)
-            kids = children(x, fixes, b)
+            w = dict(self._last_w)
+            rounded = problem.plan_of(w)
+            kids = children(w, fixes, b)
             if not kids or b > best_value:
                 value = self._exact(rounded) if problem.fits(rounded) else -math.inf
                 if value > best_value:

@@ -55,6 +55,7 @@ class Sheet:
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()  # columns that identify a row (duplicates are errors)
+    optional: bool = False  # a workbook may leave the sheet out (spec §9, §11)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _fmt(x: float) -> str:
 MODES = ("road", "rail", "border", "transfer", "sea")
 STATUSES = ("open", "planned")
 DECISIONS = tuple(d.value for d in Decision)
+ENVELOPE_SCOPES = ("country", "group")
 NODE_KINDS = ("city", "port", "border", "hub", "terminal")
 OBJECTIVES = ("volume", "value")
 FORMULATIONS = tuple(f.value for f in Formulation)
@@ -133,6 +135,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("objective", "enum", "-",
               "volume (kt/yr) or value (USD million/yr, each flow weighted by value_usd_per_t)",
               False, default="volume", choices=OBJECTIVES),
+    Parameter("discount_rate_pct", "number", "% per year",
+              "Discount rate weighting the years of a programme's cumulative trade (blank = 0:"
+              " plain cumulative kt)", False, default=0.0, minimum=0),
     Parameter("appraisal_discount_pct", "number", "% per year",
               "Discount rate of the economic appraisal (NPV, BCR)", False, default=12.0,
               minimum=0),
@@ -203,6 +208,17 @@ SHEETS: tuple[Sheet, ...] = (
                refers_to="Projects"),
         Column("country", "text", "", "Country"),
         Column("description", "text", "", "What it does"),
+        Column("financed_share", "number", "fraction",
+               "Share of capex the financier pays (blank = 1); partners pay the rest",
+               minimum=0, min_exclusive=True, maximum=1),
+        Column("duration_years", "integer", "years",
+               "Years of construction in a programme (blank = 1)", minimum=1, maximum=50),
+        Column("earliest_start", "integer", "year",
+               "First programme year it may start in (blank = the first)", minimum=1900,
+               maximum=2300),
+        Column("open_year", "integer", "year",
+               "Committed projects in a programme: the year it opens (blank = the first"
+               " programme year)", minimum=1900, maximum=2300),
     ), key=("project_id",)),
     Sheet("ProjectEffects", "What each project changes: one row per project and segment", (
         Column("project_id", "id", "", "Project (a project_id)", required=True, needed=True,
@@ -231,6 +247,21 @@ SHEETS: tuple[Sheet, ...] = (
         Column("value_of_time_usd_per_t_h", "number", "USD per tonne-hour",
                "This flow's value of time (blank = the Parameters value)", minimum=0),
     ), key=("origin", "destination", "commodity")),
+    Sheet("Envelopes", "Optional: financed capex by country or group within [min, max]", (
+        Column("scope", "enum", "", "country or group", required=True, needed=True,
+               choices=ENVELOPE_SCOPES),
+        Column("key", "text", "", "The country or group label, as on Projects", required=True,
+               needed=True),
+        Column("min_musd", "number", "USD million", "At least this (blank = 0)", minimum=0),
+        Column("max_musd", "number", "USD million", "At most this (blank = no limit)",
+               minimum=0),
+    ), key=("scope", "key"), optional=True),
+    Sheet("Years", "Optional: a programme over years, one row per year with its cap", (
+        Column("year", "integer", "year", "A programme year (consecutive, after base_year)",
+               required=True, needed=True, minimum=1900, maximum=2300),
+        Column("cap_musd", "number", "USD million",
+               "Most the financier disburses that year (blank = no yearly limit)", minimum=0),
+    ), key=("year",), optional=True),
 )
 
 SHEET_BY_NAME = {s.name: s for s in SHEETS}

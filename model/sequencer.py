@@ -9,15 +9,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .appraisal import one_shot
+from .appraisal import appraise_plan
 from .clock import Deadline
 from .config import Formulation, RunConfig
-from .evaluate import evaluate
+from .evaluate import evaluate_plan
 from .instance import Decision, Instance
 from .numerics import REL
 from .polish import best_of, drop_idle
 from .preprocess import Prepared, prepare
-from .problem import Plan, PortfolioProblem, check_feasibility
+from .problem import Plan, PortfolioProblem, check_feasibility, objective
 from .ranking import Ranking, benefit_cost_ranking, rank_projects
 from .solution import PortfolioSolver, Solution, Status, gain_gap
 
@@ -41,7 +41,7 @@ def target_gap(problem: PortfolioProblem, ranking: Ranking, config: RunConfig) -
     """The relative gap (on the whole objective) to ask of the solver: mip_gap,
     or less, so that the bound also leaves at most gain_gap of the achievable
     gain open. The ranking's gain is a lower estimate of that gain."""
-    nothing = evaluate(problem.prep, frozenset()).objective
+    nothing = objective(problem.prep, Plan())
     gain = ranking.objective - nothing
     if gain <= 0 or ranking.objective <= 0:
         return config.mip_gap
@@ -92,7 +92,7 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     solution = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=gap,
                             start=ranking.plan)
     timings["solve"] = time.perf_counter() - t
-    return Outcome(problem, solution, best_of(prep, solution, ranking), timings, solver,
+    return Outcome(problem, solution, best_of(problem, solution, ranking), timings, solver,
                    ranking, gap)
 
 
@@ -124,32 +124,33 @@ def sweep(outcome: Outcome, budgets: list[float], config: RunConfig,
     portfolio (feasible when budgets rise) or the ranking's, whichever is better."""
     prep, solver = outcome.prep, outcome.solver
     ranked = rank_projects(outcome.problem)
-    nothing = evaluate(prep, frozenset()).objective
+    nothing = objective(prep, Plan())
     points: list[FrontierPoint] = []
-    previous: frozenset[str] = frozenset()
+    previous = Plan()
     for i, b in enumerate(budgets, start=1):
         problem = outcome.problem.with_budget(b)
         rank = benefit_cost_ranking(problem, ranked)
         start = rank.plan
-        if problem.fits(previous) and (evaluate(prep, previous).objective > rank.objective):
-            start = Plan.of(previous)
+        if problem.fits(previous) and objective(prep, previous) > rank.objective:
+            start = previous
         sol = solver.solve(problem, deadline=Deadline(config.time_limit_s),
                            gap=min(config.mip_gap, target_gap(problem, rank, config)),
                            start=start)
-        chosen = best_of(prep, sol, rank).selected
-        ev = evaluate(prep, chosen)
+        plan = best_of(problem, sol, rank)
+        ev = evaluate_plan(prep, plan)
         gap = gain_gap(sol.bound, ev.objective, nothing) if sol.has_portfolio else None
-        money = one_shot(prep, chosen) if sol.has_portfolio else None
+        money = appraise_plan(prep, plan) if sol.has_portfolio else None
+        chosen, before = plan.selected, previous.selected
         points.append(FrontierPoint(
-            b, sol.status, Plan.of(chosen), problem.spent(chosen),
-            ev.volume_kt if sol.has_portfolio else float("nan"), ev.objective,
-            rank.volume_kt, gap, tuple(sorted(chosen - previous)),
-            tuple(sorted(previous - chosen)), money.npv_musd if money else None,
+            b, sol.status, plan, problem.spent(chosen),
+            ev.horizon.volume_kt if sol.has_portfolio else float("nan"), ev.objective,
+            rank.volume_kt, gap, tuple(sorted(chosen - before)),
+            tuple(sorted(before - chosen)), money.npv_musd if money else None,
             money.bcr if money else None))
         progress(f"budget {i} of {len(budgets)}: USD {b:,.0f} million -> {sol.status},"
-                 f" {len(chosen)} projects, {ev.volume_kt:,.0f} kt")
+                 f" {len(chosen)} projects, {ev.horizon.volume_kt:,.0f} kt")
         if sol.has_portfolio:
-            previous = chosen
+            previous = plan
     return points
 
 
@@ -191,11 +192,12 @@ def alternatives(outcome: Outcome, count: int, config: RunConfig) -> list[Altern
         sol = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=config.mip_gap)
         if not sol.has_portfolio:
             break
-        chosen = drop_idle(prep, sol.selected)
+        plan = drop_idle(problem, sol.plan)
+        chosen = plan.selected
         if chosen == outcome.selected or any(a.selected == chosen for a in found):
             break  # nothing new: every remaining portfolio ties with an earlier one
-        ev = evaluate(prep, chosen)
-        found.append(Alternative(rank, Plan.of(chosen), problem.spent(chosen), ev.volume_kt,
+        ev = evaluate_plan(prep, plan)
+        found.append(Alternative(rank, plan, problem.spent(chosen), ev.horizon.volume_kt,
                                  ev.objective, sol.status))
         previous = chosen
     return found
@@ -220,7 +222,7 @@ def switching_values(outcome: Outcome, config: RunConfig,
     portfolio (at most SWITCHING_SOLVES solves each, at the gap of the main
     solve; accurate to that gap and to capex / 2^(SWITCHING_SOLVES - 1))."""
     prep, solver, base = outcome.prep, outcome.solver, outcome.problem
-    best = evaluate(prep, outcome.selected).objective
+    best = objective(prep, outcome.plan)
     margin = REL * max(1.0, abs(best))
     todo = [p for p in prep.decision if p not in outcome.selected
             and prep.instance.project(p).decision is Decision.CANDIDATE]
@@ -229,7 +231,7 @@ def switching_values(outcome: Outcome, config: RunConfig,
     def enters(p: str, capex: float) -> bool:
         problem = base.with_capex(p, capex).forcing(p)
         sol = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=outcome.gap)
-        return sol.has_portfolio and evaluate(prep, sol.selected).objective > best + margin
+        return sol.has_portfolio and objective(prep, sol.plan) > best + margin
 
     for i, p in enumerate(todo, start=1):
         capex = base.cost(p)

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .config import RunConfig
-from .instance import (Attributes, Decision, Effect, Flow, Instance, Node, Parameters, Problem,
-                       Project, Segment)
+from .instance import (Attributes, Decision, Effect, Envelope, Flow, Instance, Node,
+                       Parameters, Problem, Project, Segment, YearCap)
 from .network import build_network, flow_costs
 from .preprocess import blocked_projects
 from .reader import UNREADABLE, RawSheet, RawWorkbook
-from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, Column,
-                     Parameter, normalise)
+from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, SHEETS,
+                     Column, Parameter, normalise)
 
 
 @dataclass(frozen=True)
@@ -511,6 +511,92 @@ def check_flows(flows: list[tuple[int, Flow]], nodes: tuple[Node, ...],
     return problems
 
 
+def check_years(records: list[Record], base: int | None, horizon: int | None
+                ) -> tuple[tuple[YearCap, ...], list[Problem]]:
+    """Spec §9.2: programme years consecutive, after base_year, no later than
+    horizon_year."""
+    problems: list[Problem] = []
+    rows = sorted((r["year"], r.row, r["cap_musd"]) for r in records if r["year"] is not None)
+    for (a, _, _), (b, row, _) in zip(rows, rows[1:]):
+        if b != a + 1 and b != a:  # a repeated year is reported as a duplicate
+            problems.append(_problem("Years", row, "year", b,
+                                     f"programme years must be consecutive: {a} is followed by"
+                                     f" {b}"))
+    for year, row, _ in rows:
+        if base is not None and year <= base or horizon is not None and year > horizon:
+            problems.append(_problem("Years", row, "year", year,
+                                     f"a programme year must be after base_year ({base}) and"
+                                     f" no later than horizon_year ({horizon})"))
+    return tuple(YearCap(y, cap) for y, _, cap in rows), problems
+
+
+def check_programme_columns(records: list[Record], years: tuple[YearCap, ...],
+                            base: int | None, horizon: int | None) -> list[Problem]:
+    """duration_years, earliest_start and open_year fit the programme; without
+    a Years sheet they mean nothing (a warning)."""
+    problems: list[Problem] = []
+    columns = ("duration_years", "earliest_start", "open_year")
+    if not years:
+        for rec in records:
+            given = [c for c in columns if rec[c] is not None
+                     and not (c == "duration_years" and rec[c] == 1)]
+            if given:
+                problems.append(_problem("Projects", rec.row, given[0], rec[given[0]],
+                                         "ignored: the workbook has no Years sheet, so there is"
+                                         " no programme over years", "warning"))
+        return problems
+    first, last = years[0].year, years[-1].year
+    for rec in records:
+        decision = rec["decision"] or Decision.CANDIDATE
+        start, duration = rec["earliest_start"], rec["duration_years"] or 1
+        if start is not None and not first <= start <= last:
+            problems.append(_problem("Projects", rec.row, "earliest_start", start,
+                                     f"earliest_start must be a programme year ({first}-{last})"))
+        begin = start if start is not None and first <= start <= last else first
+        if decision in (Decision.CANDIDATE, Decision.MUST_DO) and begin + duration - 1 > last:
+            problems.append(_problem(
+                "Projects", rec.row, "duration_years", duration,
+                f"started in {begin}, a {duration}-year build ends in {begin + duration - 1},"
+                f" after the last programme year {last}: it cannot finish within the"
+                " programme"))
+        opened = rec["open_year"]
+        if opened is None:
+            continue
+        if decision is not Decision.COMMITTED:
+            problems.append(_problem("Projects", rec.row, "open_year", opened,
+                                     f"open_year is for committed projects only; this one is"
+                                     f" {decision}"))
+        elif base is not None and opened <= base or horizon is not None and opened > horizon:
+            problems.append(_problem("Projects", rec.row, "open_year", opened,
+                                     f"open_year must be after base_year ({base}) and no later"
+                                     f" than horizon_year ({horizon})"))
+    return problems
+
+
+def check_envelopes(records: list[Record], projects: list[Project]
+                    ) -> tuple[tuple[Envelope, ...], list[Problem]]:
+    """Spec §9.1: a key must match some project's country or group; min <= max."""
+    problems: list[Problem] = []
+    out = []
+    for rec in records:
+        scope, key = rec["scope"], rec["key"]
+        if scope is None or key is None:
+            continue
+        labels = sorted({p.country if scope == "country" else p.group for p in projects} - {""})
+        if key not in labels:
+            problems.append(_problem("Envelopes", rec.row, "key", key,
+                                     f"no project has {scope} '{key}'; known: "
+                                     + (", ".join(labels) or "none")))
+            continue
+        low, high = rec["min_musd"] or 0.0, rec["max_musd"]
+        if high is not None and low > high:
+            problems.append(_problem("Envelopes", rec.row, "min_musd", low,
+                                     f"min_musd is above max_musd ({high:g})"))
+            continue
+        out.append(Envelope(scope, key, low, high))
+    return tuple(out), problems
+
+
 # --- assembly -----------------------------------------------------------------
 
 def validate(raw: RawWorkbook
@@ -520,7 +606,7 @@ def validate(raw: RawWorkbook
     problems: list[Problem] = list(raw.problems)
     tables = {name: parse_sheet(sheet, problems) for name, sheet in raw.sheets.items()}
     problems += check_has_rows(raw)
-    if len(tables) < 6:
+    if any(s.name not in tables for s in SHEETS if not s.optional):
         return None, None, tuple(problems + _check_keys(tables))
 
     params, p_problems = check_parameters(tables["Parameters"])
@@ -568,7 +654,16 @@ def validate(raw: RawWorkbook
         projects.append(Project(pid, r["name"] or pid, r["capex_musd"],
                                 r["decision"] or Decision.CANDIDATE, r["group"] or "",
                                 tuple(q for q in (r["requires"] or ()) if q != pid),
-                                r["country"] or "", r["description"] or ""))
+                                r["country"] or "", r["description"] or "",
+                                r["financed_share"] or 1.0, r["duration_years"] or 1,
+                                r["earliest_start"], r["open_year"]))
+    years, y_problems = check_years(tables.get("Years", []), params.get("base_year"),
+                                    params.get("horizon_year"))
+    problems += y_problems
+    problems += check_programme_columns(tables["Projects"], years, params.get("base_year"),
+                                        params.get("horizon_year"))
+    envelopes, env_problems = check_envelopes(tables.get("Envelopes", []), projects)
+    problems += env_problems
     effect_recs = [r for r in tables["ProjectEffects"] if r["project_id"] in project_ids]
     effects, e_problems = check_effects(effect_recs, segment_recs, values)
     problems += e_problems
@@ -597,7 +692,8 @@ def validate(raw: RawWorkbook
         value_of_time=params["value_of_time_usd_per_t_h"],
         default_elasticity=params["default_elasticity"], objective=value("objective"),
         appraisal_discount_pct=value("appraisal_discount_pct"),
-        appraisal_end_year=params.get("appraisal_end_year"))
+        appraisal_end_year=params.get("appraisal_end_year"),
+        discount_rate_pct=value("discount_rate_pct"))
     config = RunConfig(budget_musd=params["budget_musd"], time_limit_s=value("time_limit_s"),
                        mip_gap=value("mip_gap"), gain_gap=value("gain_gap"),
                        pwl_tolerance=value("pwl_tolerance"), formulation=value("formulation"))
@@ -613,8 +709,8 @@ def validate(raw: RawWorkbook
         return None, None, tuple(problems)
     warnings = tuple(p for p in problems if p.severity == "warning")
     return (Instance(parameters, nodes, tuple(segments), tuple(projects),
-                     tuple(unique_effects), tuple(f for _, f in flows), warnings), config,
-            tuple(problems))
+                     tuple(unique_effects), tuple(f for _, f in flows), warnings, years,
+                     envelopes), config, tuple(problems))
 
 
 def _check_keys(tables: dict[str, list[Record]]) -> list[Problem]:

@@ -3,14 +3,15 @@ rules check, and enumeration of every portfolio. Shares no code with model/
 beyond the Instance dataclasses, so a bug there cannot hide here."""
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import random
 from dataclasses import dataclass
 
 from model.config import RunConfig
-from model.instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Project,
-                            Segment)
+from model.instance import (Attributes, Effect, Envelope, Flow, Instance, Node, Parameters,
+                            Project, Segment, YearCap)
 
 
 def gc(a: Attributes, vot: float) -> float:
@@ -53,17 +54,7 @@ def sp(inst: Instance, applied: set[str], origin: str, destination: str,
 def volume(inst: Instance, selected: set[str], weighted: bool = False) -> float:
     """V(x) of spec §4 with x = selected + committed."""
     applied = set(selected) | {p.project_id for p in inst.projects if p.decision == "committed"}
-    years = inst.parameters.horizon_year - inst.parameters.base_year
-    total = 0.0
-    for f in inst.flows:
-        vot = flow_vot(inst, f)
-        c0 = sp(inst, set(), f.origin, f.destination, vot)
-        c = sp(inst, applied, f.origin, f.destination, vot)
-        if f.alt_cost is not None:
-            c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
-        v = f.base_volume_kt * (1 + f.growth_pct / 100) ** years * (c / c0) ** (-f.elasticity)
-        total += v * ((f.value_usd_per_t or 0) / 1000 if weighted else 1.0)
-    return total
+    return year_volume(inst, applied, inst.parameters.horizon_year, weighted)
 
 
 def feasible(inst: Instance, selected: set[str], budget: float) -> bool:
@@ -74,8 +65,14 @@ def feasible(inst: Instance, selected: set[str], budget: float) -> bool:
         return False
     if any(p.decision == "must_do" and p.project_id not in selected for p in inst.projects):
         return False
-    if sum(by_id[p].capex_musd for p in selected) > budget + 1e-9:
-        return False
+    if sum(by_id[p].capex_musd * by_id[p].financed_share for p in selected) > budget + 1e-9:
+        return False  # spec §9.1: only the financed share counts
+    for env in inst.envelopes:
+        total = sum(by_id[p].capex_musd * by_id[p].financed_share for p in selected
+                    if (by_id[p].country if env.scope == "country" else by_id[p].group)
+                    == env.key)
+        if total < env.min_musd - 1e-9 or env.max_musd is not None and total > env.max_musd + 1e-9:
+            return False
     chosen = selected | committed
     groups: dict[str, int] = {}
     for p in chosen:
@@ -208,3 +205,140 @@ def random_instance(seed: int, *, own_time_values: bool = False) -> Generated:
     budget = round(total * rng.uniform(0.15, 0.6))
     return Generated(inst, RunConfig(budget, time_limit_s=60, mip_gap=1e-4,
                                      pwl_tolerance=0.002))
+
+
+# --- programmes over years (spec §9.2) ---------------------------------------------------
+
+def programme_years(inst: Instance) -> list[int]:
+    return [y.year for y in inst.years]
+
+
+def schedule_feasible(inst: Instance, starts: dict[str, int], budget: float) -> bool:
+    """Spec §9: a start year per selected project within the programme, yearly
+    caps, the budget and envelopes on the financed totals, alternatives,
+    requires by open year (a committed prerequisite counts with its open
+    year), must_do projects started."""
+    years = programme_years(inst)
+    first, last = years[0], years[-1]
+    by_id = {p.project_id: p for p in inst.projects}
+    if not feasible(inst, set(starts), budget):
+        return False
+    for p, s in starts.items():
+        proj = by_id[p]
+        earliest = proj.earliest_start if proj.earliest_start is not None else first
+        if s not in years or s < earliest or s + proj.duration_years - 1 > last:
+            return False
+    for y in inst.years:
+        paid = sum(by_id[p].capex_musd * by_id[p].financed_share / by_id[p].duration_years
+                   for p, s in starts.items() if s <= y.year < s + by_id[p].duration_years)
+        if y.cap_musd is not None and paid > y.cap_musd + 1e-9:
+            return False
+
+    def opens(q: str) -> int:
+        if q in starts:
+            return starts[q] + by_id[q].duration_years
+        return by_id[q].open_year if by_id[q].open_year is not None else first
+
+    return all(opens(p) >= opens(q) for p in starts for q in by_id[p].requires)
+
+
+def cumulative(inst: Instance, starts: dict[str, int], weighted: bool = False,
+               cache: dict | None = None) -> float:
+    """W = sum over t = first programme year .. horizon of w_t V_t(X_t), with
+    X_t the committed projects open by t and the selected ones with
+    start + duration <= t (spec §9.2)."""
+    years = programme_years(inst)
+    first = years[0]
+    params = inst.parameters
+    rate = params.discount_rate_pct / 100
+    by_id = {p.project_id: p for p in inst.projects}
+    cache = {} if cache is None else cache
+    total = 0.0
+    for t in range(first, params.horizon_year + 1):
+        open_now = {p.project_id for p in inst.projects if p.decision == "committed"
+                    and (p.open_year if p.open_year is not None else first) <= t}
+        open_now |= {p for p, s in starts.items() if s + by_id[p].duration_years <= t}
+        key = (frozenset(open_now), t)
+        if key not in cache:
+            cache[key] = year_volume(inst, open_now, t, weighted)
+        total += (1 + rate) ** -(t - first) * cache[key]
+    return total
+
+
+def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = False) -> float:
+    """V_t with exactly these projects applied and potentials grown to ``year``."""
+    total = 0.0
+    for f in inst.flows:
+        vot = flow_vot(inst, f)
+        c0 = sp(inst, set(), f.origin, f.destination, vot)
+        c = sp(inst, applied, f.origin, f.destination, vot)
+        if f.alt_cost is not None:
+            c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
+        grown = f.base_volume_kt * (1 + f.growth_pct / 100) ** (year - inst.parameters.base_year)
+        total += grown * (c / c0) ** (-f.elasticity) * (
+            (f.value_usd_per_t or 0) / 1000 if weighted else 1.0)
+    return total
+
+
+def best_schedule(inst: Instance, budget: float, weighted: bool = False
+                  ) -> tuple[float, dict[str, int]] | None:
+    """Enumerate every schedule: each candidate or must_do project not
+    selected, or started in one programme year."""
+    years = programme_years(inst)
+    free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
+    options = [[None] + years for _ in free]
+    cache: dict = {}
+    best = None
+    for combo in itertools.product(*options):
+        starts = {p: s for p, s in zip(free, combo) if s is not None}
+        if not schedule_feasible(inst, starts, budget):
+            continue
+        w = cumulative(inst, starts, weighted, cache)
+        if best is None or w > best[0] + 1e-12:
+            best = (w, starts)
+    return best
+
+
+def random_programme(seed: int) -> Generated:
+    """A random small instance (random_instance) cut to at most 6 selectable
+    projects, over a 3-year programme with caps, construction times of 1 to 3
+    years, earliest starts, financed shares, a discount rate, sometimes an
+    envelope and a committed project opening mid-programme."""
+    gen = random_instance(seed)
+    rng = random.Random(seed + 104729)
+    inst = gen.instance
+    keep = [p for p in inst.projects if p.decision != "excluded"][:7]
+    keep_ids = {p.project_id for p in keep}
+    base = inst.parameters.base_year
+    first = base + 1
+    years = [first, first + 1, first + 2]
+    projects = []
+    for p in keep:
+        d = rng.choice([1, 1, 2, 3])
+        changes = dict(requires=tuple(q for q in p.requires if q in keep_ids),
+                       duration_years=d, financed_share=rng.choice([1.0, 1.0, 0.5, 0.8]),
+                       country=rng.choice(["A", "B"]))
+        if p.decision == "committed":
+            changes["open_year"] = rng.choice([None, first + 1, first + 3])
+            changes["duration_years"] = 1
+        elif rng.random() < 0.3:
+            changes["earliest_start"] = rng.choice(years[: 4 - d])
+        if p.decision != "committed" and first + d - 1 > years[-1]:
+            changes["duration_years"] = 1
+        projects.append(dataclasses.replace(p, **changes))
+    total = sum(p.capex_musd * p.financed_share for p in projects
+                if p.decision in ("candidate", "must_do"))
+    caps = tuple(YearCap(y, round(total * rng.uniform(0.15, 0.5), 1)
+                         if rng.random() < 0.85 else None) for y in years)
+    envelopes = ()
+    if rng.random() < 0.4:
+        envelopes = (Envelope("country", "A", round(rng.uniform(0, 0.2) * total, 1),
+                              round(rng.uniform(0.3, 0.8) * total, 1)),)
+    params = dataclasses.replace(inst.parameters, horizon_year=first + rng.choice([3, 4, 6]),
+                                 discount_rate_pct=rng.choice([0.0, 0.0, 5.0]))
+    effects = tuple(e for e in inst.effects if e.project_id in keep_ids)
+    programme = dataclasses.replace(inst, parameters=params, projects=tuple(projects),
+                                    effects=effects, years=caps, envelopes=envelopes)
+    budget = round(total * rng.uniform(0.3, 0.9), 1)
+    return Generated(programme, dataclasses.replace(gen.config, budget_musd=budget,
+                                                    mip_gap=1e-6))

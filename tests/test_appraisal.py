@@ -2,7 +2,8 @@
 found by the test's own bisection."""
 import pytest
 
-from model.appraisal import one_shot
+from model.appraisal import appraise_plan
+from model.problem import Plan
 from model.preprocess import prepare
 from tests.builders import flow, instance, proj, road, seg, solve
 
@@ -33,7 +34,7 @@ def corridor(capex: float = 5.0, growth: float = 0.0, horizon: int = 2025):
 
 def test_npv_bcr_eirr_of_one_project():
     # Benefits 2026..2045 (horizon 2025 + 20), 0.9 a year; capex 5 in 2026.
-    a = one_shot(prepare(corridor()), frozenset({"p1"}))
+    a = appraise_plan(prepare(corridor()), Plan.of({"p1"}))
     pv_b = 0.9 * annuity_due(0.12, 20)
     assert a.pv_benefits_musd == pytest.approx(pv_b)
     assert a.pv_capex_musd == pytest.approx(5.0)
@@ -46,18 +47,18 @@ def test_npv_bcr_eirr_of_one_project():
 
 def test_growth_stops_at_the_horizon():
     # 10 %/yr growth, horizon 2027: potential 110 in 2026, 121 from 2027 on.
-    a = one_shot(prepare(corridor(growth=10.0, horizon=2027)), frozenset({"p1"}))
+    a = appraise_plan(prepare(corridor(growth=10.0, horizon=2027)), Plan.of({"p1"}))
     assert list(a.stream.benefits[:3]) == pytest.approx([0.99, 1.089, 1.089])
     assert a.stream.years[-1] == 2047
 
 
 def test_no_portfolio_no_npv_and_no_eirr():
-    a = one_shot(prepare(corridor()), frozenset())
+    a = appraise_plan(prepare(corridor()), Plan())
     assert a.npv_musd == 0 and a.bcr is None and a.eirr_pct is None
 
 
 def test_a_project_that_never_pays_has_no_eirr_above_minus_99_percent():
-    a = one_shot(prepare(corridor(capex=1000.0)), frozenset({"p1"}))
+    a = appraise_plan(prepare(corridor(capex=1000.0)), Plan.of({"p1"}))
     assert a.npv_musd < 0 and a.bcr < 1
     # 20 * 0.9 = 18 < 1000: NPV < 0 at every rate above -99%? At -99% the
     # benefits explode, so a root exists at a negative rate; it must be < 0.
@@ -66,6 +67,6 @@ def test_a_project_that_never_pays_has_no_eirr_above_minus_99_percent():
 
 def test_optimum_gets_the_same_figures_through_the_pipeline():
     out = solve(corridor(), 10)
-    a = one_shot(out.prep, out.selected)
+    a = appraise_plan(out.prep, out.plan)
     assert out.selected == {"p1"}
     assert a.npv_musd == pytest.approx(0.9 * annuity_due(0.12, 20) - 5.0)

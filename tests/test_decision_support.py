@@ -6,7 +6,7 @@ from model.cli import main
 
 from model.evaluate import evaluate
 from model.explain import marginal_gains, reasons
-from model.problem import PortfolioProblem
+from model.problem import Plan, PortfolioProblem
 from model.ranking import benefit_cost_ranking
 from model.sequencer import alternatives, optimise, sweep, switching_values
 from tests import reference
@@ -127,7 +127,7 @@ def test_each_kind_of_reason():
     assert out.selected == {"sel"}
     points = sweep(out, [20.0, 60.0, 110.0], settings(20))
     assert "big" in points[-1].selected
-    why = reasons(out.problem, out.selected, points)
+    why = reasons(out.problem, out.plan, points)
     assert why["alt"] == "alternative to sel, which is selected"
     assert why["exc"] == "excluded"
     assert why["dead"] == "requires exc, which is excluded"
@@ -138,9 +138,9 @@ def test_each_kind_of_reason():
     assert "enters the optimal portfolio at a budget of USD 110 million" in why["big"]
     assert why["com"].startswith("committed")
     assert "com" in why["clash"] and "s4" in why["clash"]
-    assert marginal_gains(out.prep, out.selected)["sel"] == pytest.approx(50)
-    assert out.problem.fits(frozenset({"sel"}))
-    assert not out.problem.fits(frozenset({"sel", "alt"}))
+    assert marginal_gains(out.prep, out.plan)["sel"] == pytest.approx(50)
+    assert out.problem.fits(Plan.of({"sel"}))
+    assert not out.problem.fits(Plan.of({"sel", "alt"}))
 
 
 @pytest.mark.parametrize("formulation", ["paths", "arc"])

@@ -30,6 +30,8 @@ def fill(template_path: Path, source: Path, target: Path) -> Path:
     src = openpyxl.load_workbook(source)
     wb = openpyxl.load_workbook(template_path)
     for sheet in DATA_SHEETS:
+        if sheet.name not in src.sheetnames:  # an optional sheet the source leaves out
+            continue
         rows = list(src[sheet.name].iter_rows(values_only=True))
         head = {name: i for i, name in enumerate(rows[0])}
         ws = wb[sheet.name]
@@ -96,6 +98,8 @@ def test_dropdowns(template: Path) -> None:
                 assert rule.formula1 == id_list_name(SHEET_BY_NAME[column.refers_to])
             elif column.kind == "number":
                 assert rule.type == "decimal"
+            elif column.kind == "integer":
+                assert rule.type == "whole"
             else:
                 assert rule is None, (sheet.name, column.name)
             if rule is not None:

@@ -54,6 +54,35 @@ def row(sheet: str, r: int, **values: Any) -> Mutation:
     return mutate
 
 
+def column_cell(sheet: str, r: int, column: str, value: Any) -> Mutation:
+    """Set a cell of an optional column, adding the column's header if absent."""
+    def mutate(wb: openpyxl.Workbook) -> None:
+        ws = wb[sheet]
+        try:
+            col = _col(ws, column)
+        except KeyError:
+            col = ws.max_column + 1
+            ws.cell(1, col).value = column
+        ws.cell(r, col).value = value
+    return mutate
+
+
+def add_sheet(name: str, *rows: list[Any]) -> Mutation:
+    def mutate(wb: openpyxl.Workbook) -> None:
+        ws = wb.create_sheet(name)
+        for values in rows:
+            ws.append(values)
+    return mutate
+
+
+def years(*rows: list[Any]) -> Mutation:
+    return add_sheet("Years", ["year", "cap_musd"], *rows)
+
+
+def envelopes(*rows: list[Any]) -> Mutation:
+    return add_sheet("Envelopes", ["scope", "key", "min_musd", "max_musd"], *rows)
+
+
 def header(sheet: str, column: str, text: str) -> Mutation:
     return cell(sheet, 1, column, text)
 
@@ -305,6 +334,31 @@ ERRORS = {
         "ProjectEffects", 2, "speed_kmh",
         ["p1 makes segment s1 costlier at the value of time 20 USD/t-h",
          "sheet 'Demand', row 3", "50.00 -> 55.00"]),
+    # a programme over years and envelopes (spec §9)
+    "programme years not consecutive": (years([2026, 50], [2028, 50]), "Years", 3, "year",
+                                        ["must be consecutive", "2026 is followed by 2028"]),
+    "programme year before base year": (years([2025, 50], [2026, 50]), "Years", 2, "year",
+                                        ["after base_year (2025)", "horizon_year (2030)"]),
+    "build cannot finish in the programme": (
+        chain(years([2026, 50], [2027, 50]), column_cell("Projects", 2, "duration_years", 3)),
+        "Projects", 2, "duration_years", ["ends in 2028", "last programme year 2027",
+                                          "cannot finish"]),
+    "earliest start outside the programme": (
+        chain(years([2026, 50], [2027, 50]), column_cell("Projects", 3, "earliest_start", 2029)),
+        "Projects", 3, "earliest_start", ["must be a programme year (2026-2027)"]),
+    "financed share above 1": (column_cell("Projects", 2, "financed_share", 1.5), "Projects", 2,
+                               "financed_share", ["out of range", "> 0 and <= 1"]),
+    "open year on a candidate": (
+        chain(years([2026, 50]), column_cell("Projects", 4, "open_year", 2028)),
+        "Projects", 4, "open_year", ["for committed projects only", "candidate"]),
+    "unknown envelope scope": (envelopes(["region", "PK", 0, 10]), "Envelopes", 2, "scope",
+                               ["unknown value", "country, group"]),
+    "envelope key matches no project": (
+        chain(column_cell("Projects", 2, "country", "PK"), envelopes(["country", "KZ", 0, 10])),
+        "Envelopes", 2, "key", ["no project has country 'KZ'", "known: PK"]),
+    "envelope min above max": (
+        chain(column_cell("Projects", 2, "country", "PK"), envelopes(["country", "PK", 30, 10])),
+        "Envelopes", 2, "min_musd", ["min_musd is above max_musd (10)"]),
     "appraisal ends before benefits start": (
         row("Parameters", 10, parameter="appraisal_end_year", value=2025),
         "Parameters", 10, "value", ["appraisal_end_year must be after base_year (2025)"]),
@@ -432,6 +486,9 @@ WARNINGS = {
                                 "requires", ["requires itself"]),
     "no projects": (chain(delete_rows("Projects", 2, 4), delete_rows("ProjectEffects", 2, 4)),
                     "Projects", 2, "project_id", ["no projects"]),
+    "programme column without a Years sheet": (
+        column_cell("Projects", 2, "duration_years", 3), "Projects", 2, "duration_years",
+        ["ignored", "no Years sheet"]),
 }
 
 
@@ -480,6 +537,12 @@ INFEASIBLE = {
               cell("Projects", 3, "decision", "must_do"),
               cell("Projects", 2, "group", "G"), cell("Projects", 3, "group", "G")),
         ["must_do project p2 can never be selected", "alternative to p1"]),
+    "envelope minimum out of reach": (
+        chain(column_cell("Projects", 2, "country", "PK"), envelopes(["country", "PK", 50, None])),
+        ["envelope country PK needs at least USD 50.0 million", "(p1) total USD 40.0 million"]),
+    "must_do the caps cannot fit": (
+        chain(years([2026, 20], [2027, 20]), cell("Projects", 4, "decision", "must_do")),
+        ["must_do project p3", "USD 90.0 million a year", "caps"]),
 }
 
 
