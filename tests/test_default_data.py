@@ -39,10 +39,11 @@ def test_committed_workbooks_are_the_build_of_the_csvs(builder, tmp_path, name, 
 
 
 def _core(path):
-    """What the one-shot model reads of a workbook (spec §3): the added sheets must not change it."""
+    """What the one-shot model reads of a workbook (spec §3): added sheets must not change it."""
     inst, _config, problems = validate(read_workbook(path))
     assert inst is not None, [str(p) for p in problems]
-    projects = [(p.project_id, p.capex_musd, p.decision, p.group, p.requires) for p in inst.projects]
+    projects = [(p.project_id, p.capex_musd, p.decision, p.group, p.requires)
+                for p in inst.projects]
     return (inst.nodes, inst.segments, inst.effects, inst.flows, projects)
 
 
@@ -85,7 +86,8 @@ def test_uncertainty_sheet(builder):
     assert rows[0] == ("quantity", "target", "low", "mode", "high")
     table = [dict(zip(rows[0], r)) for r in rows[1:]]
     kinds = {t["quantity"] for t in table}
-    assert {"growth_pct", "base_volume", "elasticity", "capex", "border_time", "closure_days"} <= kinds
+    assert {"growth_pct", "base_volume", "elasticity", "capex", "border_time",
+            "closure_days"} <= kinds
     closures = {t["target"]: t for t in table if t["quantity"] == "closure_days"}
     assert {"B_TKM_PK", "B_CMN_PK"} <= set(closures) and len(closures) <= 8
     assert closures["B_TKM_PK"]["high"] >= 100          # Torkham shut > 100 days from Oct 2025
@@ -185,7 +187,8 @@ def test_flows_the_issue_asked_for_are_there():
     assert kt(lambda f: f["origin"] == "DXB" and f["destination"] in afghan) > 0  # transit
     assert kt(lambda f: f["origin"] in {"NQZ_RL", "TAS", "AZN", "MYP_RL", "CRZ"}
               and f["destination"] in afghan) > 3000
-    transit = [f for f in flows if "overseas" in f["commodity"] and "Xinjiang" not in f["commodity"]]
+    transit = [f for f in flows
+               if "overseas" in f["commodity"] and "Xinjiang" not in f["commodity"]]
     assert transit and all(f["alt_cost_usd_per_t"] for f in transit)
 
 
