@@ -68,16 +68,9 @@ def test_uncertainty_and_programme_sheets_leave_the_network_unchanged(tmp_path):
                                         "open_year"]
 
 
-KNOWN_BUG = "open_year is for committed projects only; this one is committed"
-
-
 def test_programme_workbook_validates():
     _inst, _config, problems = validate(read_workbook(INPUTS / "corridors_programme.xlsx"))
-    errors = [str(p) for p in problems if p.severity == "error"]
-    if errors and all(KNOWN_BUG in e for e in errors):
-        pytest.xfail("model/validate.py check_programme_columns compares the parsed text "
-                     "'committed' with `is not Decision.COMMITTED`")
-    assert not errors
+    assert not [str(p) for p in problems if p.severity == "error"]
 
 
 def test_uncertainty_sheet(builder):
