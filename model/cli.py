@@ -9,16 +9,21 @@ import hashlib
 import io
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from . import interrupts
+from .clock import Deadline
 from .decision import alternatives as find_alternatives
 from .decision import frontier_notes, sweep
 from .instance import Instance, Problem
+from .interrupts import Interrupted
 from .mapplot import draw_map
+from .outputlock import OutputInUse, hold_output
 from .pipeline import Outcome, optimise
 from .preprocess import check_feasibility, prepare
 from .reader import InputFileError, read_workbook
@@ -186,18 +191,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     console = Console(args.quiet)
-    try:
-        return run(args, console)
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        return EXIT_INTERNAL
-    except BrokenPipeError:  # output piped into a program that stopped reading
-        return EXIT_OK
-    except Exception:  # the last line of defence: no traceback reaches the user
-        log_file = _write_crash_log()
-        console.error("internal error: the run stopped unexpectedly. Details were written to "
-                      f"{log_file}; please send that file with your workbook to the model team.")
-        return EXIT_INTERNAL
+    with interrupts.guarded() as guard:
+        try:
+            return run(args, console)
+        except Interrupted as stop:  # Ctrl-C or SIGTERM: the rule is in model/interrupts.py
+            guard.settle()
+            if stop.stage == "writing":
+                guard.remove_written()
+            console.error(stop.line())
+            return stop.exit_code
+        except KeyboardInterrupt:  # no handler installed (not the main thread)
+            console.error("interrupted")
+            return 128 + signal.SIGINT
+        except BrokenPipeError:  # output piped into a program that stopped reading
+            return EXIT_OK
+        except Exception:  # the last line of defence: no traceback reaches the user
+            log_file = _write_crash_log()
+            console.error("internal error: the run stopped unexpectedly. Details were written"
+                          f" to {log_file}; please send that file with your workbook to the"
+                          " model team.")
+            return EXIT_INTERNAL
 
 
 def _write_crash_log() -> Path:
@@ -221,11 +234,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.error(f"error: --output {output} is the input workbook; the input is never"
                       " written to. Choose another --output.")
         return EXIT_INPUT
+    interrupts.stage("reading")
     try:
-        raw = read_workbook(input_path)
+        raw = read_workbook(input_path, progress=console.progress)
     except InputFileError as exc:
         console.error(f"error: {exc}")
         return EXIT_INPUT
+    interrupts.stage("checking")
     instance, problems = validate(raw)
     if instance is None:
         return _report_input_errors(problems, output, input_path, console)
@@ -235,6 +250,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     _show_warnings(instance.warnings, console)
     if args.validate_only:
         return _validate_only(instance, budget, input_path, console)
+    try:  # one run at a time per report
+        interrupts.keep(hold_output(output))
+    except (OutputInUse, OutputError) as exc:
+        console.error(f"error: {exc}")
+        return EXIT_INPUT
 
     params = instance.parameters
     unit = "USD million" if params.objective == "value" else "kt"
@@ -247,21 +267,33 @@ def run(args: argparse.Namespace, console: Console) -> int:
         log_lines.append(line)
         progress(line)
 
+    deadline = Deadline(params.time_limit_s)  # a signal cancels it (model/interrupts.py)
+    interrupts.stage("solving", deadline)
     outcome = optimise(instance, budget, on_log_line=on_log_line)
     solution = outcome.solution
     if solution.status == "infeasible":
         return _show_infeasible(solution.message.split("; "), console)
+    stopped = interrupts.cancelled_by()
     if not solution.has_portfolio:
+        if stopped is not None:
+            raise Interrupted(stopped, "solving")
         console.error(f"solver failed: {solution.message}")
         return EXIT_SOLVER
     timings = dict(outcome.timings)
-    frontier, alternatives = _decision_support(outcome, args, console, timings)
+    frontier, alternatives = _decision_support(outcome, args, console, timings) \
+        if stopped is None else ([], [])
+    stopped = interrupts.cancelled_by()
+    if stopped is not None:
+        outcome = dataclasses.replace(outcome, solution=interrupts.marked(
+            outcome.solution, stopped, deadline.elapsed()))
+    interrupts.stage("evaluating")
     t = time.perf_counter()
     info = _run_info(input_path, args, timings)
     results = collect(outcome, info, instance.warnings, frontier=tuple(frontier),
                       alternatives=tuple(alternatives))
     timings["evaluate"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
+    interrupts.stage("writing")
     try:
         map_png = write_atomic(output.with_name(output.stem + "_map.png"),
                                lambda tmp: draw_map(results, tmp), protect=[input_path])
@@ -273,8 +305,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except OutputError as exc:
         console.error(f"error: {exc}")
         return EXIT_INPUT
+    interrupts.stage("summary")
     console.say(f"Solver log: {log_path}")
     _show_summary(results, written, console)
+    if stopped is not None:
+        console.error(f"interrupted by {interrupts.signal_name(stopped)} while solving: the best"
+                      f" portfolio found so far is in {written} (marked interrupted)")
+        return 128 + stopped
     return EXIT_OK
 
 
@@ -315,6 +352,7 @@ def _make_template(path: Path, protect: Sequence[Path], console: Console) -> int
         console.error(f"error: {path} is an input workbook; an empty template would replace"
                       " its data. Give --make-template another file name.")
         return EXIT_INPUT
+    interrupts.stage("template")
     try:
         written = write_template(path, protect=protect)
     except OutputError as exc:
@@ -375,6 +413,7 @@ def _report_input_errors(problems: Sequence[Problem], output: Path, input_path: 
         console.error(f"  - {p}")
     if len(found) > SHOWN_PROBLEMS:
         console.error(f"  ... and {len(found) - SHOWN_PROBLEMS} more")
+    interrupts.stage("writing")
     try:
         path = write_problems(problems, problems_path(output), protect=[input_path])
         console.error(f"All problems (and warnings) are listed in {path}")

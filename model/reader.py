@@ -193,7 +193,7 @@ def _parse(ws: Any, progress: Callable[[str], None] | None) -> _Parsed:
     wb = ws.parent
     cells: dict[int, dict[int, tuple[Any, str]]] = {}
     started = time.perf_counter()
-    said = started + SLOW_SHEET_S - PROGRESS_EVERY_S
+    said = started
     with ws._get_source() as source:
         parser = _SheetParser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
                               date_formats=wb._date_formats,

@@ -1,8 +1,9 @@
 """Stage 7: the Excel report, written atomically.
 
 The workbook is built in a temporary file in the target folder and moved
-over the target only once complete, so a failed run never leaves a
-half-written report (and never touches the previous one).
+over the target only once complete, so a failed or interrupted run never
+leaves a half-written report (and never touches the previous one); XlsxWriter
+assembles it in memory, so no temporary file of its own is left either.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 import xlsxwriter
 
 from .instance import Problem
+from .interrupts import committed, held, released
 from .results import (Results, alternative_rows, corridor_rows, frontier_rows, project_rows,
                       ranking_rows, run_info_rows, segment_rows, summary_rows, trade_rows)
 
@@ -36,25 +38,28 @@ def write_atomic(path: Path, build: Callable[[Path], None], *,
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~tmp_", suffix=path.suffix or ".xlsx",
-                                        dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: the folder {path.parent} is not writable"
-                          f" ({exc.strerror}); choose another --output") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        build(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputError(f"cannot write {path}: it is open in another program (close it in"
-                          " Excel) or the folder is read-only; or choose another --output"
-                          ) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with held():  # Ctrl-C waits until the temporary file is moved into place or removed
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=".~tmp_", suffix=path.suffix or ".xlsx",
+                                            dir=path.parent)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: the folder {path.parent} is not writable"
+                              f" ({exc.strerror}); choose another --output") from exc
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            with released():  # ... but stops the long part at once
+                build(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+            os.replace(tmp, path)
+            committed(path)
+        except PermissionError as exc:
+            raise OutputError(f"cannot write {path}: it is open in another program (close it"
+                              " in Excel) or the folder is read-only; or choose another"
+                              " --output") from exc
+        finally:
+            if tmp.exists():
+                tmp.unlink()
     return path
 
 
@@ -178,7 +183,7 @@ def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
     sweep or alternatives were run, the Map when a map image is given."""
 
     def build(tmp: Path) -> None:
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False})
+        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False, "in_memory": True})
         try:
             sh = Sheets(wb)
             _write_summary(sh, r)
@@ -316,7 +321,7 @@ def write_problems(problems: Sequence[Problem], path: Path, *,
     """The problems workbook written beside the intended report on input errors."""
 
     def build(tmp: Path) -> None:
-        wb = xlsxwriter.Workbook(str(tmp))
+        wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
         try:
             Sheets(wb).table("Problems", PROBLEM_COLUMNS, problem_rows(problems))
         finally:
