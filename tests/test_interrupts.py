@@ -1,17 +1,10 @@
-"""Ctrl-C and SIGTERM (issue 13): real signals sent to a real run.
-
-Each run is a child process whose stage function is wrapped so that it says
-READY on stdout and then waits: the test knows the run is in that stage when
-it sends the signal. The waits stand for a stage that takes long (a large
-sheet, a slow disk); everything else is the real CLI.
-"""
+"""Ctrl-C and SIGTERM (issue 13): real signals sent to a real run, a child
+process held in one stage (tests/children.py)."""
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import openpyxl
@@ -20,50 +13,7 @@ import pytest
 from model import interrupts
 from model.clock import Deadline
 from model.report import write_atomic
-from tests.workbooks import tiny
-
-ROOT = Path(__file__).resolve().parents[1]
-
-# Wrap model.<module>.<name> so that it announces itself and then waits (in
-# short sleeps, so that a handler that does not raise is seen to return).
-CHILD = textwrap.dedent("""
-    import importlib, sys, time
-    from model import interrupts
-    module = importlib.import_module({module!r})
-    original = getattr(module, {name!r})
-
-    def wrapped(*args, **kwargs):
-        print("READY", flush=True)
-        for _ in range(600):
-            guard = interrupts._active
-            if {poll_deadline} and guard.deadline is not None and guard.deadline.expired():
-                break  # as the solvers will: stop when the deadline is cancelled
-            time.sleep(0.05)
-        return original(*args, **kwargs)
-
-    setattr(module, {name!r}, wrapped)
-    from model.cli import main
-    sys.exit(main(sys.argv[1:]))
-""")
-
-
-def start(tmp_path: Path, module: str, name: str, *, poll_deadline: bool = False,
-          args: tuple[str, ...] = ()) -> subprocess.Popen:
-    code = CHILD.format(module=module, name=name, poll_deadline=poll_deadline)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, "--input", str(tiny(tmp_path / "tiny.xlsx")),
-         "--output", str(tmp_path / "out" / "report.xlsx"), *args],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-    for line in proc.stdout:  # up to READY: the run is in the stage
-        if line.strip() == "READY":
-            return proc
-        lines.append(line)
-    proc.wait(timeout=10)
-    raise AssertionError("the child never reached the stage: " + "".join(lines)
-                         + proc.stderr.read())
-
+from tests.children import start
 
 def stop(proc: subprocess.Popen, sig: int) -> tuple[int, str, str]:
     os.kill(proc.pid, sig)
