@@ -22,7 +22,7 @@ from .decision import alternatives as find_alternatives
 from .decision import frontier_notes, sweep
 from .instance import Instance, Problem
 from .interrupts import Interrupted
-from .mapplot import draw_map
+from .mapplot import draw_map, drawable
 from .outputlock import OutputInUse, hold_output
 from .pipeline import Outcome, optimise
 from .preprocess import check_feasibility, prepare
@@ -296,7 +296,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     interrupts.stage("writing")
     try:
         map_png = write_atomic(output.with_name(output.stem + "_map.png"),
-                               lambda tmp: draw_map(results, tmp), protect=[input_path])
+                               lambda tmp: draw_map(results, tmp), protect=[input_path]) \
+            if drawable(results) else None  # no coordinates: no map, not an empty file
         log_path = write_atomic(output.with_name(output.stem + "_solver.log"),
                                 lambda tmp: tmp.write_text("\n".join(log_lines) + "\n",
                                                            encoding="utf-8"),

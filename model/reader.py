@@ -10,6 +10,7 @@ import bisect
 import itertools
 import logging
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import openpyxl
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 
 from .instance import Problem
@@ -134,6 +135,14 @@ def read_workbook(path: Path | str,
     """Read every sheet of the schema; all problems are collected, none raised.
     ``progress`` gets a line for each sheet that takes more than a second."""
     path = Path(path)
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it drops (extensions, odd dates) on stderr;
+        # what matters to the model is reported as problems instead
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        return _read_all(path, progress)
+
+
+def _read_all(path: Path, progress: Callable[[str], None] | None) -> RawWorkbook:
     wb = open_workbook(path)
     try:
         problems: list[Problem] = check_open_elsewhere(path)
@@ -167,6 +176,10 @@ class _SheetParser(WorkSheetParser):
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
         cell = super().parse_cell(element)
+        if cell["data_type"] == "e" and element.get("t", "n") == "n":
+            # a number in a date format that no date can be: openpyxl makes it
+            # #VALUE!, which the user never typed
+            cell["data_type"], cell["value"] = "baddate", element.findtext(VALUE_TAG)
         if element.find(FORMULA_TAG) is not None:
             formula = self.parse_formula(element)  # also remembers shared formulae
             if cell["value"] is None:
@@ -333,6 +346,12 @@ def _cell_value(sheet: str, coordinate: str, row: int, value: Any, data_type: st
         problems.append(Problem(sheet, row, column, value,
                                 f"cell {coordinate} holds the Excel error {value};"
                                 " fix the formula or type the value"))
+        return UNREADABLE
+    if data_type == "baddate":
+        problems.append(Problem(sheet, row, column, value,
+                                f"cell {coordinate} is formatted as a date but holds {value},"
+                                " which no date can be; format the cell as a number, or type"
+                                " the date again"))
         return UNREADABLE
     if data_type == "f":
         problems.append(Problem(sheet, row, column, value,

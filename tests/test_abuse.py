@@ -204,3 +204,63 @@ def test_defusedxml_refuses_entities_that_get_past_the_dtd_check(
 def test_dtd_detection(prolog: bytes, dtd: bool) -> None:
     import io
     assert zipguard._declares_dtd(io.BytesIO(prolog)) is dtd
+
+
+# --- found by the fuzzer (tests/test_fuzz.py) ----------------------------------------------
+
+def test_a_network_without_coordinates_is_solved_without_a_map(
+        tmp_path: Path, capsys: Any) -> None:
+    """lat and lon are optional: the run used to write an empty map file and
+    then fail to embed it (internal error)."""
+    path = tiny(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Nodes"].delete_cols(5, 2)  # lat, lon
+    wb.save(path)
+    report = tmp_path / "out" / "r.xlsx"
+    assert main(["--input", str(path), "--output", str(report)]) == 0, capsys.readouterr()
+    assert "Map" not in openpyxl.load_workbook(report).sheetnames
+    assert not report.with_name("r_map.png").exists()
+
+
+def test_a_number_in_a_date_format_that_no_date_can_be(tmp_path: Path, capsys: Any) -> None:
+    path = tiny(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Projects"]["C3"] = 9007199254740992
+    wb["Projects"]["C3"].number_format = "yyyy-mm-dd"
+    wb.save(path)
+    code, lines = run_cli(capsys, path, tmp_path / "out" / "r.xlsx")
+    assert code == 2
+    assert lines[1] == ("  - Sheet 'Projects', row 3, column 'capex_musd': cell C3 is formatted"
+                        " as a date but holds 9007199254740992, which no date can be; format"
+                        " the cell as a number, or type the date again"
+                        " (found: '9007199254740992')")
+    assert "Warning" not in "\n".join(lines)  # openpyxl's own warning is not shown
+
+
+def test_a_stray_cell_in_the_last_row_costs_nothing(tmp_path: Path) -> None:
+    """The reader used to visit every row up to the last one used (82 s here)."""
+    path = tiny(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Projects"].cell(1_048_576, 8, "stray note")
+    wb.save(path)
+    start = time.perf_counter()
+    raw = read_workbook(path)
+    assert time.perf_counter() - start < 2
+    [p] = [p for p in raw.problems if "blank row(s)" in p.message]
+    assert p.message == ("1048570 blank row(s) skipped (rows 6, 7, 8, 9, 10, 11, 12, 13, 14,"
+                         " 15, ...)")
+
+
+def test_a_merge_over_the_whole_sheet_costs_nothing(tmp_path: Path) -> None:
+    """openpyxl blanks every cell of a merged range, 17 billion here; the
+    reader only visits the cells that exist."""
+    merge = b'<mergeCells count="1"><mergeCell ref="B2:XFD1048576"/></mergeCells>'
+
+    def write(xml: bytes, out: Callable[[bytes], Any]) -> None:
+        out(xml.replace(b"</sheetData>", b"</sheetData>" + merge))
+    path = rewrite(tiny(tmp_path / "tiny.xlsx"), tmp_path / "w.xlsx", NODES, write)
+    start = time.perf_counter()
+    raw = read_workbook(path)
+    assert time.perf_counter() - start < 2
+    assert [r.cells["name"] for r in raw.sheets["Nodes"].rows] == ["Town A", None, None, None]
+    assert any("cells B2:XFD1048576 are merged" in p.message for p in raw.problems)
