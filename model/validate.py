@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from .instance import (Attributes, Effect, Flow, Instance, Node, Parameters, Problem,
                        Project, Segment)
+from .magnitudes import check_flow_volumes
 from .network import build_network, flow_costs
 from .reader import UNREADABLE, RawSheet, RawWorkbook
 from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, Column,
@@ -556,6 +557,9 @@ def validate(raw: RawWorkbook) -> tuple[Instance | None, tuple[Problem, ...]]:
                           r["elasticity"] or parameters.default_elasticity,
                           r["alt_cost_usd_per_t"], r["value_usd_per_t"]))
              for r in tables["Demand"]]
+    problems += check_flow_volumes(flows, parameters)
+    if _has_errors(problems):
+        return None, tuple(problems)
     problems += check_flows(flows, {"parameters": parameters, "nodes": nodes,
                                     "segments": tuple(segments)}, parameters.objective)
     if _has_errors(problems):

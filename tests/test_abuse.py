@@ -11,6 +11,7 @@ from typing import Any, Callable
 import openpyxl
 import pytest
 import xlsxwriter
+from openpyxl.chart import BarChart, Reference
 
 from model import zipguard
 from model.cli import main
@@ -264,3 +265,47 @@ def test_a_merge_over_the_whole_sheet_costs_nothing(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 2
     assert [r.cells["name"] for r in raw.sheets["Nodes"].rows] == ["Town A", None, None, None]
     assert any("cells B2:XFD1048576 are merged" in p.message for p in raw.problems)
+
+
+def test_a_chart_sheet_in_place_of_a_table(tmp_path: Path) -> None:
+    path = tiny(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.remove(wb["Demand"])
+    chart = BarChart()
+    chart.add_data(Reference(wb["Nodes"], min_col=5, min_row=1, max_row=5))
+    wb.create_chartsheet("Demand").add_chart(chart)
+    wb.save(path)
+    [p] = read_workbook(path).problems
+    assert (p.sheet, p.severity) == ("Demand", "error")
+    assert p.message == ("sheet 'Demand' is a chart sheet; the model needs a sheet of cells"
+                         " with the headers in row 1")
+
+
+def test_a_damaged_sheet_is_named_and_the_others_are_still_checked(tmp_path: Path) -> None:
+    def write(xml: bytes, out: Callable[[bytes], Any]) -> None:
+        out(xml.replace(b"</sheetData>", b'<row r="9"><c r="A9"><v>1</v></row></sheetData>'))
+    path = rewrite(tiny(tmp_path / "tiny.xlsx"), tmp_path / "w.xlsx", NODES, write)
+    raw = read_workbook(path)
+    [p] = raw.problems
+    assert p.message == ("sheet 'Nodes' could not be read (mismatched tag: line 1, column"
+                         " 1377); open and save the workbook again in Excel")
+    assert set(raw.sheets) == {"Parameters", "Segments", "Projects", "ProjectEffects", "Demand"}
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("D2", 1e20, "column 'base_volume_kt': this flow would carry 1.1e+20 kt a year in 2030"
+                 " (1e+20 kt in 2025, growing 2 % a year), more than a hundred times the"
+                 " world's trade"),
+    ("E2", 1e300, "column 'growth_pct': this flow would carry more than 1e308 kt a year"),
+    ("F2", 1000, "column 'elasticity': out of range; expected a number > 0 and <= 10"),
+])
+def test_numbers_beyond_anything_real_are_input_errors(
+        tmp_path: Path, capsys: Any, column: str, value: float, words: str) -> None:
+    """They used to hang the solver (elasticity 1000), stop with an internal
+    error (growth 1e300 %: overflow) or fail it with a traceback (1e20 kt)."""
+    path = tiny(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Demand"][column] = value
+    wb.save(path)
+    code, lines = run_cli(capsys, path, tmp_path / "out" / "r.xlsx")
+    assert code == 2 and lines[1].startswith(f"  - Sheet 'Demand', row 2, {words}"), lines

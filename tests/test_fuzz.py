@@ -17,6 +17,7 @@ import string
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -243,8 +244,11 @@ def check_in_process(seed: int, folder: Path, capsys: Any) -> None:
     path, done = mutated(seed, folder)
     before = sha256(path)
     start = time.perf_counter()
-    code = main(["--input", str(path), "--output", str(folder / "out" / f"r{seed}.xlsx"),
-                 "--time-limit", "5"])
+    with warnings.catch_warnings(record=True) as caught:  # what a user would see on stderr
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        code = main(["--input", str(path), "--output", str(folder / "out" / f"r{seed}.xlsx"),
+                     "--time-limit", "5"])
     elapsed = time.perf_counter() - start
     captured = capsys.readouterr()
     text = captured.out + captured.err
@@ -252,6 +256,7 @@ def check_in_process(seed: int, folder: Path, capsys: Any) -> None:
     context = f"seed {seed}, mutations {done}:\n{text[-3000:]}{crash}"
     assert code in (0, 2, 3), context
     assert "Traceback" not in text and "internal error" not in text, context
+    assert not caught, context + "\n".join(str(w.message) for w in caught)  # not for officials
     assert elapsed < LIMIT_S, context
     assert sha256(path) == before, context
 
@@ -285,4 +290,5 @@ def test_fuzz_in_a_real_process(seed: int, tmp_path: Path) -> None:
     assert proc.returncode in (0, 2, 3), context
     assert time.perf_counter() - start < LIMIT_S, context
     assert "Traceback" not in proc.stdout + proc.stderr, context
+    assert "Warning:" not in proc.stdout + proc.stderr, context
     assert sha256(path) == before, context
