@@ -44,20 +44,40 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def start(tmp_path: Path, module: str, name: str, *,
-          poll_deadline: bool = False) -> subprocess.Popen:
-    """The run on tests.workbooks.tiny() in tmp_path, report out/report.xlsx."""
+def launch(tmp_path: Path, module: str, name: str, *,
+           poll_deadline: bool = False) -> subprocess.Popen:
+    """The run on tests.workbooks.tiny() in tmp_path, report out/report.xlsx;
+    it is on its way to the stage (see ``ready``)."""
     code = CHILD.format(module=module, name=name, poll_deadline=poll_deadline)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", code, "--input", str(tiny(tmp_path / "tiny.xlsx")),
          "--output", str(tmp_path / "out" / "report.xlsx")],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def ready(proc: subprocess.Popen) -> subprocess.Popen:
+    """Wait until the run is in its stage (it printed READY)."""
     lines = []
-    for line in proc.stdout:  # up to READY: the run is in the stage
+    for line in proc.stdout:
         if line.strip() == "READY":
             return proc
         lines.append(line)
     proc.wait(timeout=10)
     raise AssertionError("the child never reached the stage: " + "".join(lines)
                          + proc.stderr.read())
+
+
+def start(tmp_path: Path, module: str, name: str, *,
+          poll_deadline: bool = False) -> subprocess.Popen:
+    """``launch``, then ``ready``."""
+    return ready(launch(tmp_path, module, name, poll_deadline=poll_deadline))
+
+
+def end(proc: subprocess.Popen) -> None:
+    """Stop a child the test did not bring to an end (a failed test)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()

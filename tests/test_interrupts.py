@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any, Iterator
 
 import openpyxl
 import pytest
@@ -13,15 +14,11 @@ import pytest
 from model import interrupts
 from model.clock import Deadline
 from model.report import write_atomic
-from tests.children import start
+from tests.children import end, launch, ready
 
 def stop(proc: subprocess.Popen, sig: int) -> tuple[int, str, str]:
     os.kill(proc.pid, sig)
-    try:
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    out, err = proc.communicate(timeout=30)
     assert "Traceback" not in out + err
     return proc.returncode, out, err
 
@@ -32,44 +29,69 @@ def leftovers(folder: Path) -> list[str]:
                   if p.is_file() and p.name != "tiny.xlsx")
 
 
-@pytest.mark.parametrize("module, name, sig, where", [
-    ("model.reader", "_parse", signal.SIGINT, "reading the workbook"),
-    ("model.cli", "validate", signal.SIGTERM, "checking the input"),
+# name -> (module, function held, whether the held function polls the deadline)
+RUNS = {
+    "reading": ("model.reader", "_parse", False),
+    "checking": ("model.cli", "validate", False),
+    "writing-int": ("model.report", "_write_run_info", False),
+    "writing-term": ("model.report", "_write_run_info", False),
+    "solving": ("model.cli", "optimise", True),
+    "solving-twice": ("model.cli", "optimise", False),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Any, Path]]]:
+    """Every run started at once (they spend their first second importing),
+    each in its own folder; whatever a test leaves running is stopped."""
+    started = {}
+    for key, (module, name, poll) in RUNS.items():
+        folder = tmp_path_factory.mktemp(key)
+        started[key] = (launch(folder, module, name, poll_deadline=poll), folder)
+    yield started
+    for proc, _ in started.values():
+        end(proc)
+
+
+@pytest.mark.parametrize("key, sig, where", [
+    ("reading", signal.SIGINT, "reading the workbook"),
+    ("checking", signal.SIGTERM, "checking the input"),
 ])
 def test_a_signal_before_solving_stops_with_one_line(
-        tmp_path: Path, module: str, name: str, sig: int, where: str) -> None:
-    proc = start(tmp_path, module, name)
-    code, out, err = stop(proc, sig)
+        runs: dict[str, tuple[Any, Path]], key: str, sig: int, where: str) -> None:
+    proc, folder = runs[key]
+    code, out, err = stop(ready(proc), sig)
     assert code == 128 + sig
-    name_ = "Ctrl-C (SIGINT)" if sig == signal.SIGINT else "SIGTERM"
+    name = "Ctrl-C (SIGINT)" if sig == signal.SIGINT else "SIGTERM"
     assert err.strip().splitlines() == [
-        f"interrupted by {name_} while {where}: stopped; no report written"]
-    assert leftovers(tmp_path) == []
+        f"interrupted by {name} while {where}: stopped; no report written"]
+    assert leftovers(folder) == []
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("key, sig", [("writing-int", signal.SIGINT),
+                                      ("writing-term", signal.SIGTERM)])
 def test_a_signal_while_writing_leaves_no_report_and_no_temporary_file(
-        tmp_path: Path, sig: int) -> None:
+        runs: dict[str, tuple[Any, Path]], key: str, sig: int) -> None:
     """The map and the solver log are already written when the report's last
     sheet is: they go too, and the report's temporary file is removed."""
-    out_dir = tmp_path / "out"
-    proc = start(tmp_path, "model.report", "_write_run_info")
-    assert sorted(p.name for p in out_dir.iterdir())[0].startswith(".~tmp_")  # mid-write
+    proc, folder = runs[key]
+    ready(proc)
+    assert sorted(p.name for p in (folder / "out").iterdir())[0].startswith(".~tmp_")
     code, out, err = stop(proc, sig)
     assert code == 128 + sig
     assert err.strip().splitlines()[-1].endswith(
         "while writing the report: stopped; no report written and no temporary file left")
-    assert leftovers(tmp_path) == []
+    assert leftovers(folder) == []
 
 
 def test_a_signal_while_solving_writes_the_best_portfolio_marked_interrupted(
-        tmp_path: Path) -> None:
+        runs: dict[str, tuple[Any, Path]]) -> None:
     """The solver polls the run's deadline; the signal cancels it, the solver
     returns its best portfolio, and the report says it was interrupted."""
-    proc = start(tmp_path, "model.cli", "optimise", poll_deadline=True)
-    code, out, err = stop(proc, signal.SIGINT)
+    proc, folder = runs["solving"]
+    code, out, err = stop(ready(proc), signal.SIGINT)
     assert code == 130, err
-    report = tmp_path / "out" / "report.xlsx"
+    report = folder / "out" / "report.xlsx"
     assert err.strip().splitlines()[-1] == (
         "interrupted by Ctrl-C (SIGINT) while solving: the best portfolio found so far is in"
         f" {report} (marked interrupted)")
@@ -78,20 +100,21 @@ def test_a_signal_while_solving_writes_the_best_portfolio_marked_interrupted(
         values_only=True)}
     assert summary["solver_status"][2].startswith(
         "interrupted by Ctrl-C (SIGINT) after ")
-    assert leftovers(tmp_path) == ["out/report.xlsx", "out/report_map.png",
-                                   "out/report_solver.log"]
+    assert leftovers(folder) == ["out/report.xlsx", "out/report_map.png",
+                                 "out/report_solver.log"]
 
 
-def test_a_second_signal_while_solving_stops_at_once(tmp_path: Path) -> None:
-    proc = start(tmp_path, "model.cli", "optimise")  # a solver that does not stop
-    os.kill(proc.pid, signal.SIGTERM)
+def test_a_second_signal_while_solving_stops_at_once(
+        runs: dict[str, tuple[Any, Path]]) -> None:
+    proc, folder = runs["solving-twice"]  # a solver that does not stop by itself
+    os.kill(ready(proc).pid, signal.SIGTERM)
     notice = proc.stderr.readline()  # the first one is handled (signals do not queue)
     assert notice.startswith("SIGTERM: stopping the solve; the best portfolio found so far")
     code, out, err = stop(proc, signal.SIGTERM)
     assert code == 143
     assert err.strip().splitlines()[-1] == (
         "interrupted by SIGTERM while solving: stopped; no report written")
-    assert leftovers(tmp_path) == []
+    assert leftovers(folder) == []
 
 
 # --- in-process: the pieces the subprocess tests rely on ---------------------------------

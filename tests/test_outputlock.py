@@ -11,11 +11,18 @@ import openpyxl
 import pytest
 
 from model.outputlock import OutputInUse, hold_output, lock_path
-from tests.children import ROOT, start
+from tests.children import ROOT, end, start
 
 
 def test_a_second_run_on_the_same_report_is_refused(tmp_path: Path) -> None:
     first = start(tmp_path, "model.cli", "optimise")  # holds the lock while it solves
+    try:
+        check_two_runs(first, tmp_path)
+    finally:
+        end(first)
+
+
+def check_two_runs(first: subprocess.Popen, tmp_path: Path) -> None:
     report = tmp_path / "out" / "report.xlsx"
     second = subprocess.run(
         [sys.executable, "run.py", "--input", str(tmp_path / "tiny.xlsx"), "--output",
