@@ -15,7 +15,6 @@ import codecs
 import posixpath
 import zipfile
 from typing import IO
-
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml.ElementTree import fromstring
@@ -132,7 +131,8 @@ def _beyond_limits(info: zipfile.ZipInfo) -> str | None:
     if info.file_size > MAX_PART_BYTES:
         return f"beyond the limit of {_mb(MAX_PART_BYTES)} per part"
     if info.file_size >= RATIO_FROM_BYTES and _ratio(info) > MAX_RATIO:
-        return f"beyond the limit of {MAX_RATIO}:1 compression for parts over {_mb(RATIO_FROM_BYTES)}"
+        return (f"beyond the limit of {MAX_RATIO}:1 compression for parts over"
+                f" {_mb(RATIO_FROM_BYTES)}")
     return None
 
 
