@@ -206,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # output piped into a program that stopped reading
             return EXIT_OK
         except Exception:  # the last line of defence: no traceback reaches the user
+            guard.settle()
             log_file = _write_crash_log()
             console.error("internal error: the run stopped unexpectedly. Details were written"
                           f" to {log_file}; please send that file with your workbook to the"

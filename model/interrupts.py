@@ -76,6 +76,7 @@ class Guard:
         self.cancelled_by: int | None = None  # the signal that cancelled the solve
         self.holding = 0
         self.deferred: int | None = None
+        self.raised: int | None = None  # the last Interrupted raised (see ``stage``)
         self.written: list[Path] = []  # files completed in the current stage
         self._exits = ExitStack()
         self._previous: dict[int, Any] = {}
@@ -85,17 +86,18 @@ class Guard:
             self.cancelled_by = signum
             self.deadline.cancel()
             os.write(2, f"{signal_name(signum)}: stopping the solve; the best portfolio found"
-                        " so far will be written (press Ctrl-C again to stop at once)\n"
-                     .encode())
+                        " so far, if any, will be written (press Ctrl-C again to stop at"
+                        " once)\n".encode())
             return
         if self.holding:
             self.deferred = self.deferred or signum
             return
+        self.raised = signum
         raise Interrupted(signum, self.stage)
 
     def settle(self) -> None:
-        """The run is stopping: later signals are ignored (no second traceback-
-        prone stop while the last line is printed)."""
+        """The run is ending: later signals are ignored, so that none can raise
+        where nothing would catch it (while the last line is printed)."""
         self.deadline = None
         self.holding += 1
 
@@ -113,6 +115,7 @@ class Guard:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.settle()
         try:
             self._exits.close()
         finally:
@@ -136,9 +139,13 @@ def guarded() -> Iterator[Guard]:
 
 
 def stage(name: str, deadline: Deadline | None = None) -> None:
-    """The run enters a stage; a deadline makes the stage cancellable."""
+    """The run enters a stage; a deadline makes the stage cancellable. A stop
+    that a library turned into an ordinary error (openpyxl has a bare
+    ``except:``) stops the run here."""
     if _active is None:
         return
+    if _active.raised is not None:
+        raise Interrupted(_active.raised, _active.stage)
     _active.stage = name
     _active.deadline = deadline
     _active.written.clear()

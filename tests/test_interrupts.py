@@ -148,3 +148,15 @@ def test_the_first_signal_while_solving_cancels_the_deadline() -> None:
         assert deadline.expired() and interrupts.cancelled_by() == signal.SIGINT
         with pytest.raises(interrupts.Interrupted):
             guard.handle(signal.SIGINT, None)
+
+
+def test_a_stop_a_library_swallowed_stops_the_run_at_the_next_stage() -> None:
+    with interrupts.guarded() as guard:
+        interrupts.stage("reading")
+        try:
+            guard.handle(signal.SIGINT, None)
+        except interrupts.Interrupted:
+            pass  # as openpyxl's bare except would turn it into a TypeError
+        with pytest.raises(interrupts.Interrupted) as info:
+            interrupts.stage("checking")
+    assert info.value.line().endswith("while reading the workbook: stopped; no report written")
