@@ -3,6 +3,8 @@ with exit 2 and the input untouched; honest large ones still read."""
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -95,8 +97,8 @@ def test_the_400_mb_comment_bomb_is_refused_in_well_under_a_second(
     elapsed = time.perf_counter() - start
     assert code == 2 and len(lines) == 1, lines
     line = lines[0]
-    assert line.startswith("error: bomb.xlsx: part xl/worksheets/sheet9.xml"
-                           " (sheet 'References') unpacks to 400.0 MB from 0.4 MB"), line
+    assert re.match(r"error: bomb\.xlsx: part xl/worksheets/sheet9\.xml \(sheet 'References'\)"
+                    r" unpacks to 400\.0 MB from 0\.\d+ MB \(ratio [\d,]+:1\)", line), line
     assert "limit of 100.0 MB per part" in line and "refused unread" in line
     assert elapsed < 0.5, elapsed
     assert digest(bomb) == before
@@ -203,7 +205,6 @@ def test_defusedxml_refuses_entities_that_get_past_the_dtd_check(
     (b"", False),
 ])
 def test_dtd_detection(prolog: bytes, dtd: bool) -> None:
-    import io
     assert zipguard._declares_dtd(io.BytesIO(prolog)) is dtd
 
 
@@ -287,8 +288,8 @@ def test_a_damaged_sheet_is_named_and_the_others_are_still_checked(tmp_path: Pat
     path = rewrite(tiny(tmp_path / "tiny.xlsx"), tmp_path / "w.xlsx", NODES, write)
     raw = read_workbook(path)
     [p] = raw.problems
-    assert p.message == ("sheet 'Nodes' could not be read (mismatched tag: line 1, column"
-                         " 1377); open and save the workbook again in Excel")
+    assert re.fullmatch(r"sheet 'Nodes' could not be read \(mismatched tag: line 1, column \d+\);"
+                        r" open and save the workbook again in Excel", p.message), p.message
     assert set(raw.sheets) == {"Parameters", "Segments", "Projects", "ProjectEffects", "Demand"}
 
 
