@@ -3,21 +3,27 @@ evaluate -> report, with the exit codes of spec §8."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Sequence
 
+from . import interrupts
+from .clock import Deadline
 from .config import Formulation, RunConfig
 from .console import Console, Progress
 from .explain import explain
 from .files import OutputError, write_atomic
 from .instance import Instance, Problem
+from .interrupts import Interrupted
 from .mapplot import draw_map, drawable
+from .outputlock import OutputInUse, hold_output
 from .preprocess import prepare
 from .problem import PortfolioProblem, check_feasibility
 from .reader import InputFileError, read_workbook
@@ -141,18 +147,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     console = Console(args.quiet)
-    try:
-        return run(args, console)
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        return EXIT_INTERNAL
-    except BrokenPipeError:  # output piped into a program that stopped reading
-        return EXIT_OK
-    except Exception:  # the last line of defence: no traceback reaches the user
-        log_file = _write_crash_log()
-        console.error("internal error: the run stopped unexpectedly. Details were written to "
-                      f"{log_file}; please send that file with your workbook to the model team.")
-        return EXIT_INTERNAL
+    with interrupts.guarded() as guard:
+        try:
+            return run(args, console)
+        except Interrupted as stop:  # Ctrl-C or SIGTERM: the rule is in model/interrupts.py
+            guard.settle()
+            if stop.stage == "writing":
+                guard.remove_written()
+            console.error(stop.line())
+            return stop.exit_code
+        except KeyboardInterrupt:  # no handler installed (not the main thread)
+            console.error("interrupted")
+            return 128 + signal.SIGINT
+        except BrokenPipeError:  # output piped into a program that stopped reading
+            return EXIT_OK
+        except Exception:  # the last line of defence: no traceback reaches the user
+            guard.settle()
+            log_file = _write_crash_log()
+            console.error("internal error: the run stopped unexpectedly. Details were written"
+                          f" to {log_file}; please send that file with your workbook to the"
+                          " model team.")
+            return EXIT_INTERNAL
 
 
 def _write_crash_log() -> Path:
@@ -176,11 +191,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.error(f"error: --output {output} is the input workbook; the input is never"
                       " written to. Choose another --output.")
         return EXIT_INPUT
+    interrupts.stage("reading")
     try:
-        raw = read_workbook(input_path)
+        raw = read_workbook(input_path, progress=console.progress)
     except InputFileError as exc:
         console.error(f"error: {exc}")
         return EXIT_INPUT
+    interrupts.stage("checking")
     instance, sheet_config, problems = validate(raw)
     if instance is None or sheet_config is None:
         return _report_input_errors(problems, output, input_path, console)
@@ -195,6 +212,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     _show_warnings(instance.warnings, console)
     if args.validate_only:
         return _validate_only(instance, config, input_path, console)
+    try:  # one run at a time per report
+        interrupts.keep(hold_output(output))
+    except (OutputInUse, OutputError) as exc:
+        console.error(f"error: {exc}")
+        return EXIT_INPUT
 
     unit = "USD million" if instance.parameters.objective == "value" else "kt"
     console.say(f"Solving with a budget of USD {config.budget_musd:,.0f} million (time limit"
@@ -206,25 +228,37 @@ def run(args: argparse.Namespace, console: Console) -> int:
         log_lines.append(line)
         progress(line)
 
-    outcome = optimise(instance, config, on_log_line=on_log_line)
+    deadline = Deadline(config.time_limit_s)  # a signal cancels it (model/interrupts.py)
+    interrupts.stage("solving", deadline)
+    outcome = optimise(instance, config, on_log_line=on_log_line, deadline=deadline)
     solution = outcome.solution
     if solution.status is Status.INFEASIBLE:
         return _show_infeasible(solution.message.split("; "), console)
+    stopped = interrupts.cancelled_by()
     if not solution.has_portfolio:
+        if stopped is not None:
+            raise Interrupted(stopped, "solving")
         console.error(f"solver failed: {solution.message}")
         return EXIT_SOLVER
     timings = dict(outcome.timings)
-    frontier, found, switching = _other_modes(outcome, config, args, console, timings)
+    frontier, found, switching = _other_modes(outcome, config, args, console, timings) \
+        if stopped is None else ([], [], {})
+    stopped = interrupts.cancelled_by()
+    if stopped is not None:
+        outcome = dataclasses.replace(outcome, solution=interrupts.marked(
+            outcome.solution, stopped, deadline.elapsed()))
+    interrupts.stage("evaluating")
     t = time.perf_counter()
     info = _run_info(input_path, config, timings)
     results = collect(outcome, explain(outcome, frontier, switching), info, instance.warnings,
                       frontier=tuple(frontier), alternatives=tuple(found))
     timings["evaluate"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
+    interrupts.stage("writing")
     try:
         map_png = write_atomic(output.with_name(output.stem + "_map.png"),
                                lambda tmp: draw_map(results, tmp), protect=[input_path]) \
-            if drawable(results) else None
+            if drawable(results) else None  # no coordinates: no map, not an empty file
         log_path = write_atomic(output.with_name(output.stem + "_solver.log"),
                                 lambda tmp: tmp.write_text("\n".join(log_lines) + "\n",
                                                            encoding="utf-8"),
@@ -233,8 +267,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except OutputError as exc:
         console.error(f"error: {exc}")
         return EXIT_INPUT
+    interrupts.stage("summary")
     console.say(f"Solver log: {log_path}")
     _show_summary(results, written, console)
+    if stopped is not None:
+        console.error(f"interrupted by {interrupts.signal_name(stopped)} while solving: the best"
+                      f" portfolio found so far is in {written} (marked interrupted)")
+        return 128 + stopped
     return EXIT_OK
 
 
@@ -278,6 +317,7 @@ def _make_template(path: Path, protect: Sequence[Path], console: Console) -> int
         console.error(f"error: {path} is an input workbook; an empty template would replace"
                       " its data. Give --make-template another file name.")
         return EXIT_INPUT
+    interrupts.stage("template")
     try:
         written = write_template(path, protect=protect)
     except OutputError as exc:
@@ -333,6 +373,7 @@ def _report_input_errors(problems: Sequence[Problem], output: Path, input_path: 
         console.error(f"  - {p}")
     if len(found) > SHOWN_PROBLEMS:
         console.error(f"  ... and {len(found) - SHOWN_PROBLEMS} more")
+    interrupts.stage("writing")
     try:
         path = write_problems(problems, problems_path(output), protect=[input_path])
         console.error(f"All problems (and warnings) are listed in {path}")

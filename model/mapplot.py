@@ -20,15 +20,21 @@ COMMITTED_COLOUR = "#17becf"
 
 
 def drawable(r: Results) -> bool:
-    """A map needs at least two nodes with coordinates."""
-    return sum(n.lat is not None and n.lon is not None for n in r.prep.instance.nodes) >= 2
+    """A map needs at least two nodes with coordinates (lat and lon are optional)."""
+    return len(_positions(r)) >= 2
 
 
-def draw_map(r: Results, path: Path) -> Path:
-    """Write the PNG (call only when ``drawable``)."""
+def _positions(r: Results) -> dict[str, tuple[float, float]]:
+    return {n.node_id: (n.lon, n.lat) for n in r.prep.instance.nodes
+            if n.lat is not None and n.lon is not None}
+
+
+def draw_map(r: Results, path: Path) -> Path | None:
+    """Write the PNG; None when fewer than two nodes have coordinates."""
     inst, prep = r.prep.instance, r.prep
-    where = {n.node_id: (n.lon, n.lat) for n in inst.nodes
-             if n.lat is not None and n.lon is not None}
+    where = _positions(r)
+    if len(where) < 2:
+        return None
     volumes = segment_volumes(prep, r.optimised)
     top = max(volumes) if volumes and max(volumes) > 0 else 1.0
     changed: dict[str, str] = {}

@@ -1,8 +1,9 @@
 """Stage 7: the Excel report, written atomically.
 
 The workbook is built in a temporary file in the target folder and moved
-over the target only once complete, so a failed run never leaves a
-half-written report (and never touches the previous one).
+over the target only once complete, so a failed or interrupted run never
+leaves a half-written report (and never touches the previous one); XlsxWriter
+assembles it in memory, so no temporary file of its own is left either.
 """
 from __future__ import annotations
 
@@ -151,7 +152,7 @@ def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
     sweep or alternatives were run, the Map when a map image is given."""
 
     def build(tmp: Path) -> None:
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False})
+        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False, "in_memory": True})
         try:
             sh = Sheets(wb)
             _write_summary(sh, r)
@@ -348,7 +349,7 @@ def write_problems(problems: Sequence[Problem], path: Path, *,
     """The problems workbook written beside the intended report on input errors."""
 
     def build(tmp: Path) -> None:
-        wb = xlsxwriter.Workbook(str(tmp))
+        wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
         try:
             Sheets(wb).table("Problems", PROBLEM_COLUMNS, problem_rows(problems))
         finally:

@@ -98,6 +98,12 @@ NODE_KINDS = ("city", "port", "border", "hub", "terminal")
 OBJECTIVES = ("volume", "value")
 FORMULATIONS = tuple(f.value for f in Formulation)
 
+# Beyond any real value, and beyond what the volume curve V0 * (C0/C)^e can
+# compute: an elasticity of 1000 overflows, and hangs the solver well before;
+# at 20 a halved cost multiplies a flow by a million.
+MAX_ELASTICITY = 10  # published trade-cost elasticities are 1-8
+MAX_VALUE_OF_TIME = 1000  # USD per tonne-hour; freight is valued at 0.1-10
+
 # The five segment attributes a project may change; they also form the
 # generalized cost (spec §3).
 SEGMENT_ATTRIBUTES = (
@@ -117,10 +123,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Year whose trade volume is maximised (>= base_year)", True,
               minimum=1900, maximum=2200),
     Parameter("value_of_time_usd_per_t_h", "number", "USD per tonne-hour",
-              "Converts hours into USD per tonne", True, minimum=0),
+              "Converts hours into USD per tonne", True, minimum=0, maximum=MAX_VALUE_OF_TIME),
     Parameter("default_elasticity", "number", "-",
               "Elasticity of trade volume to generalized cost, used where Demand leaves it blank",
-              True, minimum=0, min_exclusive=True),
+              True, minimum=0, min_exclusive=True, maximum=MAX_ELASTICITY),
     Parameter("mip_gap", "number", "fraction", "Relative optimality gap of the solver",
               False, default=0.001, minimum=0, maximum=1, max_exclusive=True),
     Parameter("gain_gap", "number", "fraction",
@@ -238,7 +244,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("growth_pct", "number", "% per year", "Growth to the horizon year (blank = 0)",
                minimum=-100, min_exclusive=True),
         Column("elasticity", "number", "-", "Elasticity to generalized cost (blank = default)",
-               minimum=0, min_exclusive=True),
+               minimum=0, min_exclusive=True, maximum=MAX_ELASTICITY),
         Column("alt_cost_usd_per_t", "number", "USD per tonne",
                "Generalized cost of the best route outside the network (blank = none)",
                minimum=0, min_exclusive=True),

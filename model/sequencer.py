@@ -72,9 +72,12 @@ class Outcome:
 
 
 def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None = None,
-             prep: Prepared | None = None) -> Outcome:
-    """The best portfolio for the configured budget. Infeasibility found before
-    solving comes back as status 'infeasible' with the reasons."""
+             prep: Prepared | None = None, deadline: Deadline | None = None) -> Outcome:
+    """The best portfolio for the configured budget, by the deadline (the time
+    limit from now unless the caller's, which a signal may cancel, is given).
+    Infeasibility found before solving comes back as status 'infeasible' with
+    the reasons."""
+    deadline = deadline if deadline is not None else Deadline(config.time_limit_s)
     t = time.perf_counter()
     prep = prep if prep is not None else prepare(instance)
     problem = PortfolioProblem(prep, config.budget_musd)
@@ -89,8 +92,7 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     timings["ranking"] = time.perf_counter() - t
     t = time.perf_counter()
     gap = target_gap(problem, ranking, config)
-    solution = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=gap,
-                            start=ranking.plan)
+    solution = solver.solve(problem, deadline=deadline, gap=gap, start=ranking.plan)
     timings["solve"] = time.perf_counter() - t
     return Outcome(problem, solution, best_of(problem, solution, ranking), timings, solver,
                    ranking, gap)

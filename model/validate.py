@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from .config import RunConfig
 from .instance import (Attributes, Decision, Effect, Envelope, Flow, Instance, Node,
                        Parameters, Problem, Project, Segment, YearCap)
+from .magnitudes import check_flow_volumes
 from .network import build_network, flow_costs
 from .preprocess import blocked_projects
 from .reader import UNREADABLE, RawSheet, RawWorkbook
@@ -703,6 +704,9 @@ def validate(raw: RawWorkbook
                           r["alt_cost_usd_per_t"], r["value_usd_per_t"],
                           r["value_of_time_usd_per_t_h"]))
              for r in tables["Demand"]]
+    problems += check_flow_volumes(flows, parameters)
+    if _has_errors(problems):
+        return None, None, tuple(problems)
     problems += check_flows(flows, nodes, tuple(segments), parameters.value_of_time,
                             parameters.objective)
     if _has_errors(problems):
