@@ -1,18 +1,37 @@
 """Pricing for the route formulation: each changeable flow's pruned network as
-a label-search graph, and the label-setting search for its best routes.
+a label-search graph, the label-setting search for its best routes, and a
+cheap valid bound on the best score.
 
-A route's score is V(cost) - (penalties of the selectable projects it uses):
-its reduced cost in the route master when the penalties are the master's
-link duals. Projects are numbered per flow so that sets of them are bit masks.
+A route's score is V(cost) - (penalties of the distinct selectable projects
+it uses), V(c) = scale * c ** -elasticity: its reduced cost in the route
+master when the penalties are the master's link duals (>= 0) and the floor
+its convexity dual. Projects are numbered per flow so that sets of them are
+bit masks.
+
+``search_routes`` is exact. It runs compiled (numba, ``label_kernel.py``)
+when that pays for the compile (``_use_compiled``), else in Python
+(``_search_python``); both make the same steps and find the same routes. It
+reads the clock as it goes: stopped by the deadline, it returns the routes
+found so far with ``complete=False`` and an ``upper`` bound that is still
+valid (the open labels' bound, capped by ``score_upper_bound``).
 """
 from __future__ import annotations
 
 import heapq
 import math
+import time
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Mapping
 
+import numpy as np
+
+from .clock import Deadline
 from .numerics import TINY
 from .preprocess import Prepared
+
+PY_CHECK_EVERY = 64  # pops between deadline checks, Python search
+CHECK_EVERY = 1024  # pops between clock reads, compiled search
 
 
 @dataclass
@@ -34,6 +53,54 @@ class FlowNet:
 
     def names(self, mask: int) -> frozenset[str]:
         return frozenset(p for i, p in enumerate(self.projects) if mask >> i & 1)
+
+    @cached_property
+    def graph(self) -> Graph:
+        return Graph.of(self)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A FlowNet as arrays: nodes numbered 0..n-1, arcs in CSR order (each
+    node's arcs in ``FlowNet.out`` order), ``proj`` the project index of an
+    arc (-1: none), ``pairs[j]`` the node pairs {u, v} that project j's arcs
+    join (a simple route crosses each pair at most once)."""
+
+    first: np.ndarray
+    head: np.ndarray
+    gc: np.ndarray
+    proj: np.ndarray
+    to_dest: np.ndarray
+    pairs: np.ndarray
+    origin: int
+    destination: int
+
+    @property
+    def arcs(self) -> int:
+        return int(self.head.shape[0])
+
+    @staticmethod
+    def of(net: FlowNet) -> Graph:
+        nodes = sorted({net.origin, net.destination} | set(net.out)
+                       | {h for arcs in net.out.values() for h, _, _ in arcs})
+        index = {v: i for i, v in enumerate(nodes)}
+        first, head, gc, proj = [0], [], [], []
+        pairs: list[set[tuple[int, int]]] = [set() for _ in net.projects]
+        for v in nodes:
+            for h, g, b in net.out.get(v, ()):
+                head.append(index[h])
+                gc.append(g)
+                j = b.bit_length() - 1
+                proj.append(j)
+                if j >= 0:
+                    pairs[j].add((min(v, h), max(v, h)))
+            first.append(len(head))
+        to_dest = [net.to_dest.get(v, math.inf) for v in nodes]
+        return Graph(np.array(first, np.int64), np.array(head, np.int64),
+                     np.array(gc, np.float64), np.array(proj, np.int64),
+                     np.array(to_dest, np.float64),
+                     np.array([max(1, len(s)) for s in pairs], np.int64),
+                     index[net.origin], index[net.destination])
 
 
 def flow_nets(prep: Prepared) -> list[FlowNet]:
@@ -80,36 +147,152 @@ def _distances_to(destination: int, back: dict[int, list[tuple[int, float]]]
     return dist
 
 
-def search_routes(fd: FlowNet, penalty: dict[str, float], floor: float,
-                  keep: int = 1, *, scale: float | None = None
-                  ) -> list[tuple[float, float, frozenset[str]]]:
-    """The ``keep`` best routes of flow fd by score V(cost) - penalty(projects),
-    among those scoring above ``floor``, as (score, cost, projects); V is
-    scale * cost^-elasticity (the net's own scale by default). An infinite
-    penalty keeps a project's states out of every route.
+
+
+# -- the result ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Priced:
+    """What a search found. ``upper`` is a valid upper bound on the best score
+    of any route of the flow, the do-nothing route and ``alt`` included: the
+    exact best when the search was complete and found a route above the
+    floor; at most ``max(floor, value(alt))`` when it was complete and found
+    none."""
+
+    routes: list[tuple[float, float, frozenset[str]]]  # (score, cost, projects), best first
+    complete: bool  # False when the deadline stopped the search early
+    upper: float
+
+
+def _weights(net: FlowNet, penalty: Mapping[str, float]) -> list[float]:
+    """Each project's penalty (penalties below zero count as zero)."""
+    return [max(0.0, float(penalty.get(p, 0.0))) for p in net.projects]
+
+
+# -- the cheap valid relaxation (notes §2) -----------------------------------------------
+
+def score_upper_bound(net: FlowNet, penalty: Mapping[str, float],
+                      scale: float | None = None) -> float:
+    """An upper bound on the best score of any route, from one Dijkstra.
+
+    - Each project's penalty is spread over the node pairs its arcs join
+      (``Graph.pairs``): a simple route crosses a pair at most once, so the
+      spread penalties on its arcs never exceed the penalties it pays.
+    - c_free is the least cost of a route that pays no penalty, and its score
+      V(c_free) is achieved; a dearer route scores less. On [C_min, c_free]
+      the convex, decreasing V lies below its chord alpha - beta * c.
+    - So no route scores more than max(V(c_free), alpha - min over routes of
+      sum(beta * gc_a + spread_a)), nor than V(alt) when the flow has an
+      alternative. (The best route is simple: a cycle adds cost and projects.)
+    """
+    scale = net.scale if scale is None else scale
+    g = net.graph
+    eps = net.elasticity
+    alt = scale * net.alt ** -eps if net.alt is not None else -math.inf
+    c_min = float(g.to_dest[g.origin])
+    if not math.isfinite(c_min):
+        return alt
+    v_min = scale * c_min ** -eps
+    weight = np.array(_weights(net, penalty))
+    spread = np.zeros(g.arcs)
+    charged = g.proj >= 0
+    spread[charged] = (weight / g.pairs)[g.proj[charged]]
+    free = np.where(spread > 0, math.inf, g.gc)
+    c_free = _dijkstra(g, free)
+    if c_free <= c_min:
+        return max(v_min, alt)
+    if math.isfinite(c_free):
+        v_free = scale * c_free ** -eps
+        beta = (v_min - v_free) / (c_free - c_min)
+        alpha = v_min + beta * c_min
+        ub = max(v_free, alpha - _dijkstra(g, beta * g.gc + spread))
+        margin = 1e-12 * (abs(alpha) + abs(v_min))
+    else:
+        ub = v_min - _dijkstra(g, spread)
+        margin = 1e-12 * abs(v_min)
+    return max(ub + margin, alt)
+
+
+def _dijkstra(g: Graph, w: np.ndarray) -> float:
+    """Least total weight from the origin to the destination (weights >= 0)."""
+    first, head, wl = g.first.tolist(), g.head.tolist(), w.tolist()
+    dist = [math.inf] * (len(first) - 1)
+    dist[g.origin] = 0.0
+    heap = [(0.0, g.origin)]
+    while heap:
+        d, v = heapq.heappop(heap)
+        if v == g.destination:
+            return d
+        if d > dist[v]:
+            continue
+        for a in range(first[v], first[v + 1]):
+            nd = d + wl[a]
+            h = head[a]
+            if nd < dist[h]:
+                dist[h] = nd
+                heapq.heappush(heap, (nd, h))
+    return math.inf
+
+
+# -- the exact search ---------------------------------------------------------------------
+
+def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep: int = 1,
+                  *, scale: float | None = None, deadline: Deadline | None = None) -> Priced:
+    """The ``keep`` best routes of the flow by score V(cost) - penalty(projects),
+    among those scoring above ``floor``, best first.
 
     Labels (cost, penalised projects) are Pareto-pruned per node: a label is
     dropped when another reached the node no dearer with a subset of its
     penalised projects, and when even its cheapest completion cannot beat the
-    bar (``floor``, then the keep-th best route found).
+    bar (``floor``, then the keep-th best route found). The deadline is read
+    every few pops; stopped by it, the search returns what it found,
+    ``complete=False`` and a bound that still holds.
     """
-    weight = [penalty.get(p, 0.0) for p in fd.projects]
+    scale = net.scale if scale is None else float(scale)
+    weight = _weights(net, penalty)
+    if _use_compiled(net, deadline):
+        found, complete, open_upper = _search_compiled(net, weight, floor, keep, scale,
+                                                       deadline)
+    else:
+        started = time.perf_counter()
+        found, complete, open_upper = _search_python(net, weight, floor, keep, scale, deadline)
+        _COMPILE["python_s"] += time.perf_counter() - started
+    routes = [(score, cost, net.names(used)) for score, cost, used in found]
+    alt = scale * net.alt ** -net.elasticity if net.alt is not None else -math.inf
+    upper = max(routes[0][0] if routes else floor, alt)
+    if not complete:
+        upper = min(max(upper, open_upper), score_upper_bound(net, penalty, scale))
+    return Priced(routes, complete, upper)
+
+
+def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, scale: float,
+                   deadline: Deadline | None
+                   ) -> tuple[list[tuple[float, float, int]], bool, float]:
+    """The label search in plain Python (the reference of the compiled one):
+    (score, cost, used-project mask) of the best routes, best first; whether it
+    ran to the end; a bound on every completion of the labels left open
+    (-inf when complete)."""
+    eps = net.elasticity
     watched = sum(1 << i for i, w in enumerate(weight) if w > 0)
     best: list[tuple[float, float, int]] = []
     labels: dict[int, list[tuple[float, int]]] = {}
-    heap: list[tuple[float, int, int, int, float]] = [(0.0, 0, fd.origin, 0, 0.0)]
+    heap: list[tuple[float, int, int, int, float]] = [(0.0, 0, net.origin, 0, 0.0)]
     counter = 1
     bar = floor
-    to_dest, out = fd.to_dest, fd.out
-    factor, elasticity = (fd.scale if scale is None else scale), fd.elasticity
+    to_dest, out = net.to_dest, net.out
+    pops = 0
 
     def value(cost: float) -> float:
-        return factor * cost ** -elasticity
+        return scale * cost ** -eps
 
     def dominated(node: int, cost: float, key: int) -> bool:
         return any(c <= cost + TINY and s & ~key == 0 for c, s in labels.get(node, ()))
 
     while heap:
+        if deadline is not None and pops % PY_CHECK_EVERY == 0 and deadline.expired():
+            open_upper = max(value(c + to_dest.get(v, math.inf)) - p for c, _, v, _, p in heap)
+            return best, False, open_upper
+        pops += 1
         cost, _, v, used, pen = heapq.heappop(heap)
         if value(cost + to_dest.get(v, math.inf)) - pen <= bar:
             continue
@@ -119,7 +302,7 @@ def search_routes(fd: FlowNet, penalty: dict[str, float], floor: float,
         here = labels.setdefault(v, [])
         here[:] = [(c, s) for c, s in here if not (cost <= c and key & ~s == 0)]
         here.append((cost, key))
-        if v == fd.destination:
+        if v == net.destination:
             best.append((value(cost) - pen, cost, used))
             best.sort(key=lambda t: -t[0])
             del best[keep:]
@@ -138,4 +321,90 @@ def search_routes(fd: FlowNet, penalty: dict[str, float], floor: float,
                 continue
             heapq.heappush(heap, (ncost, counter, head, nused, npen))
             counter += 1
-    return [(score, cost, fd.names(used)) for score, cost, used in best]
+    return best, True, -math.inf
+
+
+# -- the compiled search and when to use it -----------------------------------------------
+
+COMPILED_MIN_ARCS = 400  # a flow net at least this big is searched compiled
+PYTHON_BEFORE_COMPILE_S = 2.0  # Python search seconds (this process) before compiling anyway
+COMPILE_ROOM_S = 10.0  # compile only with at least this much time left (cold compile ~ s)
+
+_COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
+
+
+def _use_compiled(net: FlowNet, deadline: Deadline | None) -> bool:
+    """The compiled search once it is loaded. Before that, load it (import
+    numba, compile or read numba's cache) for a big flow net, or once the
+    Python search has taken PYTHON_BEFORE_COMPILE_S in this process, and only
+    with time for a cold compile left before the deadline."""
+    if _COMPILE["kernel"] is not None:
+        return True
+    if _COMPILE["failed"]:
+        return False
+    if net.graph.arcs < COMPILED_MIN_ARCS and _COMPILE["python_s"] < PYTHON_BEFORE_COMPILE_S:
+        return False
+    if deadline is not None and deadline.remaining() < COMPILE_ROOM_S:
+        return False
+    return _load_kernel()
+
+
+def _load_kernel() -> bool:
+    started = time.perf_counter()
+    try:
+        from . import label_kernel
+        g = _tiny_graph()
+        label_kernel.label_search(g.first, g.head, g.gc, g.proj, g.to_dest, np.zeros(1),
+                                  np.zeros(1, np.int64), np.zeros(1, np.uint64), 1, 0, 1,
+                                  1.0, 1.0, -math.inf, 1, math.inf, CHECK_EVERY, TINY)
+    except Exception:  # no numba, or it cannot compile here: stay in Python
+        _COMPILE["failed"] = True
+        return False
+    _COMPILE["kernel"] = label_kernel
+    _COMPILE["compile_s"] = time.perf_counter() - started
+    return True
+
+
+def _tiny_graph() -> Graph:
+    return Graph(np.array([0, 1, 1], np.int64), np.array([1], np.int64),
+                 np.array([1.0]), np.array([0], np.int64), np.array([1.0, 0.0]),
+                 np.array([1], np.int64), 0, 1)
+
+
+def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
+                     scale: float, deadline: Deadline | None
+                     ) -> tuple[list[tuple[float, float, int]], bool, float]:
+    """``_search_python`` through the compiled kernel; the used-project masks
+    are read back along each route's arcs."""
+    kernel = _COMPILE["kernel"]
+    g = net.graph
+    w = np.array(weight, np.float64) if weight else np.zeros(1)
+    word = np.full(max(1, len(weight)), -1, np.int64)
+    bit = np.zeros(max(1, len(weight)), np.uint64)
+    n_watched = 0
+    for j, x in enumerate(weight):
+        if x > 0:
+            word[j] = n_watched >> 6
+            bit[j] = np.uint64(1) << np.uint64(n_watched & 63)
+            n_watched += 1
+    stop_at = deadline.at if deadline is not None else math.inf
+    kernel.CANCELLED[0] = (lambda: deadline.cancelled) if deadline is not None else None
+    try:
+        nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
+            g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
+            g.origin, g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
+            CHECK_EVERY, TINY)
+    finally:
+        kernel.CANCELLED[0] = None
+    proj = g.proj
+    found = []
+    for i in range(nb):
+        used = 0
+        e = int(entries[i])
+        while e > 0:
+            j = int(proj[arc[e]])
+            if j >= 0:
+                used |= 1 << j
+            e = int(pred[e])
+        found.append((float(scores[i]), float(costs[i]), used))
+    return found, bool(complete), float(open_upper)

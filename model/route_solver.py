@@ -26,7 +26,7 @@ from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
 from .preprocess import required_closure
-from .pricing import flow_nets, search_routes
+from .pricing import flow_nets, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .route_master import Infeasible, RouteMaster
 from .solution import Solution, Status
@@ -94,8 +94,9 @@ class RouteSolver:
     def price(self, deadline: Deadline) -> float:
         """Solve the LP, add each flow's best routes, until no route improves or
         the deadline passes. Returns a valid upper bound on the exact optimum:
-        after every complete pricing round, the LP value plus each flow's
-        largest reduced cost (it equals the LP value once no route improves)."""
+        the LP value plus each flow's largest reduced cost (it equals the LP
+        value once no route improves); in a round the deadline cut short, a
+        bound on that reduced cost (``Priced.upper``, ``score_upper_bound``)."""
         m = self.master
         bound = math.inf
         self.converged = False
@@ -103,16 +104,18 @@ class RouteSolver:
             lp_value, duals, w = m.solve_lp()
             self._last_w = w
             added, excess = 0, 0.0
-            for block in m.blocks:
-                if deadline.expired():
-                    return bound  # a partial round gives no bound: keep the last one
+            for i, block in enumerate(m.blocks):
+                if deadline.expired():  # the blocks left: the cheap relaxation (pricing.py)
+                    excess += sum(max(0.0, score_upper_bound(b.net, m.penalties(b, duals),
+                                                             b.scale)
+                                      - duals[m.convexity[b.index]]) for b in m.blocks[i:])
+                    return min(bound, lp_value + excess)
                 pi = duals[m.convexity[block.index]]
-                found = search_routes(block.net, m.penalties(block, duals), pi,
-                                      keep=ROUTES_PER_FLOW, scale=block.scale)
-                if found:
-                    excess += found[0][0] - pi
+                priced = search_routes(block.net, m.penalties(block, duals), pi,
+                                       keep=ROUTES_PER_FLOW, scale=block.scale, deadline=deadline)
+                excess += max(0.0, priced.upper - pi)  # a bound also when cut short
                 tol = REL * max(1.0, abs(pi))
-                for score, cost, used in found:
+                for score, cost, used in priced.routes:
                     if score > pi + tol:
                         added += m.add_route(block.k, cost, used)
             bound = min(bound, lp_value + excess)

@@ -78,15 +78,15 @@ def test_best_route_equals_the_brute_force_best(seed):
         for _ in range(4):
             pen = draw_penalties(net, rng) if rng.random() < 0.8 else {}
             best = max(score(net, pen, c, u) for c, u in paths)
-            found = search_routes(net, pen, -math.inf, keep=1)
+            found = search_routes(net, pen, -math.inf, keep=1).routes
             assert len(found) == 1
             s, cost, used = found[0]
             assert s == pytest.approx(best, rel=1e-9, abs=1e-9)
             assert s == pytest.approx(score(net, pen, cost, used), rel=1e-12)
             assert any(abs(c - cost) <= 1e-9 * cost and u == used for c, u in paths)
             # a floor just above the best leaves nothing; just below keeps it
-            assert search_routes(net, pen, best + 1e-6 * abs(best) + 1e-9, keep=1) == []
-            below = search_routes(net, pen, best - 1e-6 * abs(best) - 1e-9, keep=1)
+            assert search_routes(net, pen, best + 1e-6 * abs(best) + 1e-9, keep=1).routes == []
+            below = search_routes(net, pen, best - 1e-6 * abs(best) - 1e-9, keep=1).routes
             assert [t[0] for t in below] == pytest.approx([best], rel=1e-9, abs=1e-9)
 
 
@@ -105,7 +105,7 @@ def test_top_routes_equal_the_brute_force_front_above_the_floor(seed):
                 floors.append((scores[i] + scores[i + 1]) / 2)
             for floor in floors:
                 expected = [s for s in scores if s > floor][:keep]
-                found = search_routes(net, pen, floor, keep=keep)
+                found = search_routes(net, pen, floor, keep=keep).routes
                 assert [t[0] for t in found] == pytest.approx(expected, rel=1e-9, abs=1e-9)
                 assert len({(round(c, 9), u) for _, c, u in found}) == len(found)
                 for s, cost, used in found:
@@ -129,11 +129,12 @@ def test_penalty_counts_once_per_project_on_several_segments():
     (net,) = flow_nets(prepare(inst))
     assert net.projects == ("p",)
     assert net.value(12.0) == pytest.approx(150.0)
-    (s, cost, used), = search_routes(net, {"p": 40.0}, -math.inf)
+    (s, cost, used), = search_routes(net, {"p": 40.0}, -math.inf).routes
     assert (s, cost, used) == (pytest.approx(110.0), pytest.approx(12.0), {"p"})
-    (s, cost, used), = search_routes(net, {"p": 60.0}, -math.inf)
+    (s, cost, used), = search_routes(net, {"p": 60.0}, -math.inf).routes
     assert (s, cost, used) == (pytest.approx(100.0), pytest.approx(18.0), frozenset())
-    both = search_routes(net, {"p": 40.0}, -math.inf, keep=2)
+    both = search_routes(net, {"p": 40.0}, -math.inf, keep=2).routes
     assert [t[0] for t in both] == pytest.approx([110.0, 100.0])
     # no penalty: the p route dominates (cheaper, no penalised project): only it
-    assert [t[0] for t in search_routes(net, {}, -math.inf, keep=3)] == pytest.approx([150.0])
+    routes = search_routes(net, {}, -math.inf, keep=3).routes
+    assert [t[0] for t in routes] == pytest.approx([150.0])

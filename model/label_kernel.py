@@ -1,0 +1,243 @@
+"""The compiled label search behind ``pricing.search_routes`` (numba, nopython).
+
+Imported only when a search is worth compiling (``pricing._use_compiled``):
+importing numba costs about half a second and the first call compiles (or
+loads from numba's on-disk cache, ``cache=True``).
+
+It is the pure-Python search of ``pricing._search_python`` step for step:
+the same heap order (cost, then push order), the same pruning and the same
+dominance, so both find the same routes. Labels are kept as a struct of
+arrays (node, cost, penalty, predecessor entry and arc, and the penalised
+projects as ``n_words`` uint64 words per label); the labels kept at a node
+form a linked list through ``nxt``. The clock is read every ``check_every``
+pops in object mode (``_stop``).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit, objmode
+
+# A callable (no arguments) saying whether the run was cancelled, set by
+# pricing.search_routes around a call; read with the clock.
+CANCELLED: list = [None]
+
+
+def _stop(at: float) -> bool:
+    if time.perf_counter() >= at:
+        return True
+    cancelled = CANCELLED[0]
+    return cancelled is not None and bool(cancelled())
+
+
+@njit(cache=True)
+def _before(cost, a, b):
+    return cost[a] < cost[b] or (cost[a] == cost[b] and a < b)
+
+
+@njit(cache=True)
+def _grow(a, size):
+    out = np.empty(size, a.dtype)
+    for i in range(a.shape[0]):  # a loop: slice assignment takes seconds to compile
+        out[i] = a[i]
+    return out
+
+
+@njit(cache=True)
+def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
+                 origin, destination, scale, eps, floor, keep, stop_at, check_every, tiny):
+    """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
+    costs, entries, complete, open_upper, pred, arc). ``open_upper`` bounds
+    every completion of the labels left open when the clock stopped the
+    search (-inf when complete). Routes are read back through ``pred``/``arc``
+    from their entries."""
+    n = first.shape[0] - 1
+    w_n = max(n_words, 1)
+    cap = 1024
+    e_node = np.empty(cap, np.int64)
+    e_cost = np.empty(cap, np.float64)
+    e_pen = np.empty(cap, np.float64)
+    e_pred = np.empty(cap, np.int64)
+    e_arc = np.empty(cap, np.int64)
+    e_mask = np.zeros((cap, w_n), np.uint64)
+    nxt = np.empty(cap, np.int64)  # next label kept at the same node
+    lab = np.full(n, -1, np.int64)  # first label kept at a node
+    heap = np.empty(cap, np.int64)
+    hn = 0
+    tmp = np.zeros(w_n, np.uint64)
+    b_score = np.empty(keep, np.float64)
+    b_cost = np.empty(keep, np.float64)
+    b_entry = np.empty(keep, np.int64)
+    nb = 0
+    bar = floor
+
+    # the origin's label
+    e_node[0] = origin
+    e_cost[0] = 0.0
+    e_pen[0] = 0.0
+    e_pred[0] = -1
+    e_arc[0] = -1
+    ne = 1
+    heap[0] = 0
+    hn = 1
+    pops = 0
+    complete = True
+    while hn > 0:
+        if pops % check_every == 0:
+            with objmode(stop="boolean"):
+                stop = _stop(stop_at)
+            if stop:
+                complete = False
+                break
+        pops += 1
+        # pop the least (cost, entry)
+        e = heap[0]
+        hn -= 1
+        if hn > 0:
+            last = heap[hn]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= hn:
+                    break
+                if c + 1 < hn and _before(e_cost, heap[c + 1], heap[c]):
+                    c += 1
+                if _before(e_cost, heap[c], last):
+                    heap[i] = heap[c]
+                    i = c
+                else:
+                    break
+            heap[i] = last
+        v = e_node[e]
+        cost = e_cost[e]
+        pen = e_pen[e]
+        if scale * (cost + to_dest[v]) ** -eps - pen <= bar:
+            continue
+        # dominated by a label kept at v?
+        dom = False
+        lb = lab[v]
+        while lb >= 0:
+            if e_cost[lb] <= cost + tiny:
+                sub = True
+                for w in range(w_n):
+                    if e_mask[lb, w] & ~e_mask[e, w] != 0:
+                        sub = False
+                        break
+                if sub:
+                    dom = True
+                    break
+            lb = nxt[lb]
+        if dom:
+            continue
+        # drop the labels at v that this one dominates, then keep it
+        prev = -1
+        lb = lab[v]
+        while lb >= 0:
+            after = nxt[lb]
+            drop = False
+            if cost <= e_cost[lb]:
+                drop = True
+                for w in range(w_n):
+                    if e_mask[e, w] & ~e_mask[lb, w] != 0:
+                        drop = False
+                        break
+            if drop:
+                if prev < 0:
+                    lab[v] = after
+                else:
+                    nxt[prev] = after
+            else:
+                prev = lb
+            lb = after
+        nxt[e] = lab[v]
+        lab[v] = e
+        if v == destination:
+            score = scale * cost ** -eps - pen
+            pos = nb
+            while pos > 0 and b_score[pos - 1] < score:
+                pos -= 1
+            if pos < keep:
+                top = min(nb, keep - 1)
+                for j in range(top, pos, -1):
+                    b_score[j] = b_score[j - 1]
+                    b_cost[j] = b_cost[j - 1]
+                    b_entry[j] = b_entry[j - 1]
+                b_score[pos] = score
+                b_cost[pos] = cost
+                b_entry[pos] = e
+                if nb < keep:
+                    nb += 1
+            if nb == keep and b_score[keep - 1] > bar:
+                bar = b_score[keep - 1]
+            continue
+        for a in range(first[v], first[v + 1]):
+            h = head[a]
+            for w in range(w_n):
+                tmp[w] = e_mask[e, w]
+            npen = pen
+            j = proj[a]
+            if j >= 0 and word[j] >= 0:
+                if tmp[word[j]] & bit[j] == 0:
+                    tmp[word[j]] |= bit[j]
+                    npen = pen + weight[j]
+            ncost = cost + gc[a]
+            if scale * (ncost + to_dest[h]) ** -eps - npen <= bar:
+                continue
+            dom = False
+            lb = lab[h]
+            while lb >= 0:
+                if e_cost[lb] <= ncost + tiny:
+                    sub = True
+                    for w in range(w_n):
+                        if e_mask[lb, w] & ~tmp[w] != 0:
+                            sub = False
+                            break
+                    if sub:
+                        dom = True
+                        break
+                lb = nxt[lb]
+            if dom:
+                continue
+            if ne == e_node.shape[0]:
+                size = 2 * ne
+                e_node = _grow(e_node, size)
+                e_cost = _grow(e_cost, size)
+                e_pen = _grow(e_pen, size)
+                e_pred = _grow(e_pred, size)
+                e_arc = _grow(e_arc, size)
+                nxt = _grow(nxt, size)
+                bigger = np.zeros((size, w_n), np.uint64)
+                for i in range(ne):
+                    for w in range(w_n):
+                        bigger[i, w] = e_mask[i, w]
+                e_mask = bigger
+            e_node[ne] = h
+            e_cost[ne] = ncost
+            e_pen[ne] = npen
+            e_pred[ne] = e
+            e_arc[ne] = a
+            for w in range(w_n):
+                e_mask[ne, w] = tmp[w]
+            # push (ncost, ne)
+            if hn == heap.shape[0]:
+                heap = _grow(heap, 2 * hn)
+            i = hn
+            hn += 1
+            while i > 0:
+                parent = (i - 1) // 2
+                if _before(e_cost, ne, heap[parent]):
+                    heap[i] = heap[parent]
+                    i = parent
+                else:
+                    break
+            heap[i] = ne
+            ne += 1
+    open_upper = -np.inf
+    if not complete:
+        for i in range(hn):
+            e = heap[i]
+            s = scale * (e_cost[e] + to_dest[e_node[e]]) ** -eps - e_pen[e]
+            if s > open_upper:
+                open_upper = s
+    return nb, b_score[:nb], b_cost[:nb], b_entry[:nb], complete, open_upper, e_pred, e_arc

@@ -1,0 +1,273 @@
+"""Pricing (model/pricing.py): the label search, compiled and in Python,
+against every simple route enumerated; the cheap relaxation never below the
+best score; searches and route-LP rounds cut short by the deadline keep a
+valid bound.
+
+Instances: tests/reference.py random_instance(seed), prepared, each flow's
+FlowNet with random penalties (some zero) and value scales.
+"""
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from model import pricing
+from model.clock import Deadline
+from model.preprocess import prepare
+from model.pricing import FlowNet, Priced, flow_nets, score_upper_bound, search_routes
+from model.problem import Plan, PortfolioProblem, objective
+from model.route_solver import RouteSolver
+from tests import reference
+
+SEEDS = range(60)
+KEEPS = (1, 3, 5)
+
+
+def enumerate_routes(net: FlowNet, penalty: dict[str, float], scale: float
+                     ) -> list[tuple[float, float, frozenset[str]]]:
+    """Every simple route of the net, scored, by depth-first search."""
+    routes = []
+
+    def walk(v: int, cost: float, seen: set[int], used: int) -> None:
+        if v == net.destination:
+            names = net.names(used)
+            score = scale * cost ** -net.elasticity - sum(max(0.0, penalty.get(p, 0.0))
+                                                          for p in names)
+            routes.append((score, cost, names))
+            return
+        for h, g, b in net.out.get(v, ()):
+            if h not in seen:
+                seen.add(h)
+                walk(h, cost + g, seen, used | b)
+                seen.remove(h)
+
+    walk(net.origin, 0.0, {net.origin}, 0)
+    return routes
+
+
+def cases(seeds=SEEDS, trials: int = 3):
+    """(seed, net, penalty, scale) over random instances, flows and penalties."""
+    for seed in seeds:
+        prep = prepare(reference.random_instance(seed).instance)
+        rng = random.Random(seed)
+        for net in flow_nets(prep):
+            for trial in range(trials):
+                scale = net.scale * (1.0 if trial == 0 else rng.uniform(0.2, 5.0))
+                top = scale * net.to_dest[net.origin] ** -net.elasticity
+                penalty = {p: rng.uniform(0.0, 0.6 * top) if rng.random() < 0.7 else 0.0
+                           for p in net.projects}
+                yield seed, net, penalty, scale
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """The compiled kernel (the first load compiles it: seconds)."""
+    if not pricing._load_kernel():
+        pytest.skip("numba is not available")
+    return pricing._search_compiled
+
+
+def test_the_relaxation_is_never_below_the_best_route():
+    n = 0
+    for seed, net, penalty, scale in cases():
+        routes = enumerate_routes(net, penalty, scale)
+        best = max(s for s, _, _ in routes)
+        if net.alt is not None:
+            best = max(best, scale * net.alt ** -net.elasticity)
+        ub = score_upper_bound(net, penalty, scale)
+        assert ub >= best - 1e-9 * max(1.0, abs(best)), (seed, net.k)
+        n += 1
+    assert n > 500
+
+
+def test_the_relaxation_is_exact_without_penalties():
+    """No penalty: the cheapest route, which V values most, is the best."""
+    for _, net, _, scale in cases(range(10), trials=1):
+        best = scale * net.to_dest[net.origin] ** -net.elasticity
+        if net.alt is not None:
+            best = max(best, scale * net.alt ** -net.elasticity)
+        assert close(score_upper_bound(net, {}, scale), best)
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_the_search_finds_the_best_routes(engine, request):
+    search = (pricing._search_python if engine == "python"
+              else request.getfixturevalue("compiled"))
+    rng = random.Random(1)
+    n = 0
+    for seed, net, penalty, scale in cases():
+        routes = enumerate_routes(net, penalty, scale)
+        best = max(s for s, _, _ in routes)
+        floor = rng.choice([-math.inf, best - abs(best) * rng.uniform(0, 0.5), best + 1.0])
+        keep = rng.choice(KEEPS)
+        weight = pricing._weights(net, penalty)
+        found, complete, _ = search(net, weight, floor, keep, scale, None)
+        assert complete
+        if best <= floor:
+            assert found == []
+            continue
+        assert close(found[0][0], best), (seed, net.k)
+        assert len(found) <= keep
+        known = {(names, round(c, 6)) for _, c, names in routes}
+        for (score, cost, used), nxt in zip(found, found[1:] + [None]):
+            names = net.names(used)
+            assert score > floor
+            assert (names, round(cost, 6)) in known
+            assert close(score, scale * cost ** -net.elasticity
+                         - sum(max(0.0, penalty.get(p, 0.0)) for p in names))
+            assert nxt is None or nxt[0] <= score
+        n += 1
+    assert n > 300
+
+
+def test_compiled_and_python_searches_agree_step_for_step(compiled):
+    """Same routes, scores and costs, bit for bit, on every case and keep."""
+    rng = random.Random(2)
+    for seed, net, penalty, scale in cases():
+        weight = pricing._weights(net, penalty)
+        for keep in KEEPS:
+            floor = rng.choice([-math.inf, 0.0, scale * 0.5])
+            assert (pricing._search_python(net, weight, floor, keep, scale, None)
+                    == compiled(net, weight, floor, keep, scale, None)), (seed, net.k, keep)
+
+
+def chain(links: int, seed: int) -> FlowNet:
+    """A line of ``links`` links, each a project of its own (more projects than
+    one 64-bit word holds), every 20th also with a bypass of no project and
+    every 16th with a second project's arc: a few hundred routes."""
+    rng = random.Random(seed)
+    out: dict[int, list[tuple[int, float, int]]] = {}
+    back: dict[int, list[tuple[int, float]]] = {}
+    names: list[str] = []
+
+    def arc(u: int, v: int, g: float, project: bool) -> None:
+        bit = 0
+        if project:
+            names.append(f"A{len(names):03d}")
+            bit = 1 << (len(names) - 1)
+        out.setdefault(u, []).append((v, g, bit))
+        back.setdefault(v, []).append((u, g))
+
+    for i in range(links):
+        g = rng.uniform(1.0, 3.0)
+        arc(i, i + 1, g, True)
+        if i % 20 == 3:
+            arc(i, i + 1, g * rng.uniform(1.05, 1.5), False)
+        if i % 16 == 1:
+            arc(i, i + 1, g * rng.uniform(0.9, 1.2), True)
+    return FlowNet(0, 0, links, out, pricing._distances_to(links, back), 1e4, 1.2, None,
+                   tuple(names))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_more_than_64_penalised_projects(compiled, seed):
+    net = chain(80, seed)
+    assert len(net.projects) > 64
+    rng = random.Random(seed)
+    top = net.value(net.to_dest[net.origin])
+    penalty = {p: rng.uniform(0, 0.002 * top) for p in net.projects}
+    weight = pricing._weights(net, penalty)
+    for keep in (1, 5):
+        found = compiled(net, weight, -math.inf, keep, net.scale, None)
+        assert found == pricing._search_python(net, weight, -math.inf, keep, net.scale, None)
+        assert found[0][0][0] <= score_upper_bound(net, penalty)
+
+
+class CountDown(Deadline):
+    """A deadline that passes after ``checks`` looks at it: the Python search
+    asks ``expired()``, the compiled one reads ``cancelled`` with the clock."""
+
+    def __init__(self, checks: int):
+        super().__init__(1e9)
+        self.checks = checks
+
+    @property
+    def cancelled(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_a_search_cut_short_keeps_a_valid_bound(engine, monkeypatch, request):
+    if engine == "compiled":
+        request.getfixturevalue("compiled")
+        monkeypatch.setattr(pricing, "CHECK_EVERY", 2)
+    else:
+        monkeypatch.setattr(pricing, "_use_compiled", lambda net, deadline: False)
+        monkeypatch.setattr(pricing, "PY_CHECK_EVERY", 2)
+    cut = 0
+    for seed, net, penalty, scale in cases(range(30), trials=2):
+        routes = enumerate_routes(net, penalty, scale)
+        best = max(s for s, _, _ in routes)
+        if net.alt is not None:
+            best = max(best, scale * net.alt ** -net.elasticity)
+        full = search_routes(net, penalty, -math.inf, 3, scale=scale)
+        assert full.complete and close(full.upper, best)
+        for checks in (0, 1, 3, 8):
+            priced = search_routes(net, penalty, -math.inf, 3, scale=scale,
+                                   deadline=CountDown(checks))
+            assert isinstance(priced, Priced)
+            assert priced.upper >= best - 1e-9 * max(1.0, abs(best))
+            assert priced.upper <= score_upper_bound(net, penalty, scale)
+            known = {(names, round(c, 6)) for _, c, names in routes}
+            assert all((names, round(c, 6)) in known for _, c, names in priced.routes)
+            cut += not priced.complete
+    assert cut > 100
+
+
+def test_an_expired_deadline_stops_at_once():
+    seed, net, penalty, scale = next(cases(range(1), trials=1))
+    priced = search_routes(net, penalty, -math.inf, deadline=Deadline(0.0))
+    assert not priced.complete and priced.routes == []
+    assert priced.upper == pytest.approx(score_upper_bound(net, penalty))
+
+
+def test_the_choice_of_engine(monkeypatch):
+    """Small nets stay in Python (no compile for the default workbook); a big
+    one, or a long Python search, loads the kernel unless the deadline is
+    too close for a cold compile."""
+    monkeypatch.setitem(pricing._COMPILE, "kernel", None)
+    monkeypatch.setitem(pricing._COMPILE, "failed", False)
+    monkeypatch.setitem(pricing._COMPILE, "python_s", 0.0)
+    monkeypatch.setattr(pricing, "_load_kernel", lambda: True)
+    small, big = chain(10, 0), chain(400, 0)
+    assert small.graph.arcs < pricing.COMPILED_MIN_ARCS <= big.graph.arcs
+    assert not pricing._use_compiled(small, None)
+    assert pricing._use_compiled(big, None)
+    assert not pricing._use_compiled(big, Deadline(pricing.COMPILE_ROOM_S / 2))
+    monkeypatch.setitem(pricing._COMPILE, "python_s", pricing.PYTHON_BEFORE_COMPILE_S)
+    assert pricing._use_compiled(small, None)
+
+
+@pytest.mark.parametrize("seed", range(0, 36, 3))
+def test_a_pricing_round_cut_short_bounds_the_optimum(seed):
+    """The route LP's bound from a round stopped at once (every flow from the
+    relaxation) or part-way is at least the enumerated optimum."""
+    gen = reference.random_instance(seed)
+    best = reference.best_portfolio(gen.instance, gen.budget)
+    if best is None:
+        return
+    prep = prepare(gen.instance)
+    optimum = objective(prep, Plan.of(best[1]))
+    for checks in (0, 2, 5):
+        solver = RouteSolver(PortfolioProblem(prep, gen.budget))
+        if not solver.master.nets:
+            return
+        bound = solver.price(CountDown(checks) if checks else Deadline(0.0))
+        assert math.isfinite(bound)
+        assert bound >= optimum - 1e-9 * abs(optimum)
+
+
+def test_graph_arrays_follow_the_net():
+    _, net, _, _ = next(cases(range(1), trials=1))
+    g = net.graph
+    assert g.first[-1] == g.arcs == sum(len(a) for a in net.out.values())
+    assert np.all(g.to_dest[g.destination] == 0.0)
+    assert np.all(g.pairs >= 1)
