@@ -239,7 +239,9 @@ def _dijkstra(g: Graph, w: np.ndarray) -> float:
 def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep: int = 1,
                   *, scale: float | None = None, deadline: Deadline | None = None) -> Priced:
     """The ``keep`` best routes of the flow by score V(cost) - penalty(projects),
-    among those scoring above ``floor``, best first.
+    among those scoring above ``floor``, best first; V is scale * cost^-elasticity
+    (the net's own scale by default). An infinite penalty keeps a project's
+    states out of every route.
 
     Labels (cost, penalised projects) are Pareto-pruned per node: a label is
     dropped when another reached the node no dearer with a subset of its

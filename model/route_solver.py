@@ -39,6 +39,7 @@ MIP_MIN_S = 0.5  # the least time a MIP over the routes is given
 MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact routes
 ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
 PROGRESS_EVERY_S = 5.0
+RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
 
 
 @dataclass
@@ -106,9 +107,12 @@ class RouteSolver:
             added, excess = 0, 0.0
             for i, block in enumerate(m.blocks):
                 if deadline.expired():  # the blocks left: the cheap relaxation (pricing.py)
-                    excess += sum(max(0.0, score_upper_bound(b.net, m.penalties(b, duals),
-                                                             b.scale)
-                                      - duals[m.convexity[b.index]]) for b in m.blocks[i:])
+                    until = time.perf_counter() + RELAX_S
+                    for b in m.blocks[i:]:
+                        if time.perf_counter() > until:
+                            return bound  # no time for it: keep the last bound
+                        ub = score_upper_bound(b.net, m.penalties(b, duals), b.scale)
+                        excess += max(0.0, ub - duals[m.convexity[b.index]])
                     return min(bound, lp_value + excess)
                 pi = duals[m.convexity[block.index]]
                 priced = search_routes(block.net, m.penalties(block, duals), pi,
