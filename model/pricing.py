@@ -327,10 +327,20 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
 
 
 # -- the compiled search and when to use it -----------------------------------------------
-
-COMPILED_MIN_ARCS = 400  # a flow net at least this big is searched compiled
-PYTHON_BEFORE_COMPILE_S = 2.0  # Python search seconds (this process) before compiling anyway
-COMPILE_ROOM_S = 10.0  # compile only with at least this much time left (cold compile ~ s)
+#
+# Loading the kernel (docs/pricing.md, measured on the 2 shared cores) costs 0.3 s CPU
+# (0.7 s wall) with numba's cache on disk and 2.6 s CPU (5 s wall) without it, as in a
+# fresh clone. The Python search costs the default workbook 0.56 s a solve (0.1 s
+# compiled), so a one-shot default run stays in Python; generated 120-town instances
+# spend 4 to 10 s in it (0.6 s compiled), 200 towns 46 s (2.8 s). Rule: compile for a
+# flow net of COMPILED_MIN_ARCS arcs or more (the default workbook's largest has 257,
+# the 40-town benchmark's 241, every 120-town instance has dozens above), or once the
+# Python search has cost this process PYTHON_BEFORE_COMPILE_S (about one cold compile:
+# a sweep of the default workbook); never with less than COMPILE_ROOM_S left before the
+# deadline, as a compile cannot be interrupted.
+COMPILED_MIN_ARCS = 400
+PYTHON_BEFORE_COMPILE_S = 2.0
+COMPILE_ROOM_S = 10.0
 
 _COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
 
