@@ -250,6 +250,8 @@ def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep
     every few pops; stopped by it, the search returns what it found,
     ``complete=False`` and a bound that still holds.
     """
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1, not {keep}")
     scale = net.scale if scale is None else float(scale)
     weight = _weights(net, penalty)
     if _use_compiled(net, deadline):
