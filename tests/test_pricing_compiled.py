@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 
 import numpy as np
 import pytest
@@ -220,6 +221,42 @@ def test_a_search_cut_short_keeps_a_valid_bound(engine, monkeypatch, request):
             assert all((names, round(c, 6)) in known for _, c, names in priced.routes)
             cut += not priced.complete
     assert cut > 100
+
+
+def hard_chain(links: int) -> FlowNet:
+    """A line whose every third link has two project arcs: 2^(links/3)
+    incomparable labels, a search no machine finishes."""
+    rng = random.Random(links)
+    out: dict[int, list[tuple[int, float, int]]] = {}
+    back: dict[int, list[tuple[int, float]]] = {}
+    names: list[str] = []
+    for i in range(links):
+        g = rng.uniform(1.0, 3.0)
+        for j in range(2 if i % 3 == 0 else 1):
+            names.append(f"A{len(names):03d}")
+            h = g * (1.0 if j == 0 else rng.uniform(0.9, 1.2))
+            out.setdefault(i, []).append((i + 1, h, 1 << (len(names) - 1)))
+            back.setdefault(i + 1, []).append((i, h))
+    return FlowNet(0, 0, links, out, pricing._distances_to(links, back), 1e4, 1.2, None,
+                   tuple(names))
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_a_hard_search_returns_at_its_deadline(engine, monkeypatch, request):
+    if engine == "compiled":
+        request.getfixturevalue("compiled")
+    else:
+        monkeypatch.setattr(pricing, "_use_compiled", lambda net, deadline: False)
+    net = hard_chain(120)
+    penalty = {p: 1e-6 for p in net.projects}
+    started = time.perf_counter()
+    priced = search_routes(net, penalty, -math.inf, 5, deadline=Deadline(0.3))
+    assert time.perf_counter() - started < 0.3 + 0.5
+    assert not priced.complete
+    # the cheapest route pays at most 1e-6 a link, and none beats its cost unpaid
+    top = net.value(net.to_dest[net.origin])
+    assert top - 120e-6 <= priced.upper <= top + 1e-9
+    assert priced.upper >= max([s for s, _, _ in priced.routes], default=-math.inf)
 
 
 def test_an_expired_deadline_stops_at_once():
