@@ -81,6 +81,7 @@ PROJECT_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 40), ("capex_mus
                    ("switching_capex_musd", "1", 13), ("switching_note", "wrap", 30),
                    ("financed_share", "2", 9), ("financed_musd", "1", 11),
                    ("partner_musd", "1", 11), ("start_year", "int", 9), ("open_year", "int", 9),
+                   ("description", "wrap", 60),
                    ("group", "text", 10), ("requires", "text", 12), ("country", "text", 9),
                    ("reason", "wrap", 50)]
 TRADE_COLUMNS = [("origin", "text", 9), ("destination", "text", 11), ("commodity", "text", 14),

@@ -296,6 +296,7 @@ def project_rows(r: Results) -> list[dict[str, Any]]:
             "bcr": share.bcr if share else None,
             "group": p.group, "requires": ";".join(p.requires), "country": p.country,
             "reason": r.explanation.reasons.get(p.project_id, ""),
+            "description": p.description,
             "switching_capex_musd": switch.capex_musd if switch else None,
             "switching_note": switch.note if switch else "",
             "financed_share": p.financed_share,
