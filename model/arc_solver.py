@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Protocol, TextIO
 
 import numpy as np
 import pyomo.environ as pyo
@@ -42,6 +42,16 @@ class _LineTap(io.TextIOBase):
         return len(text)
 
 
+class ArcWatcher(Protocol):
+    """What a race (model/race.py) wants to hear from a running arc solve."""
+
+    def on_incumbent(self, selected: frozenset[str]) -> None: ...
+
+    def on_bound(self, bound: float) -> None: ...
+
+    def stop_requested(self) -> bool: ...
+
+
 class ArcSolver:
     """PortfolioSolver for the spec's arc formulation on a persistent HiGHS:
     re-solves after the problem changes (budget, exclusions, capex) without
@@ -56,6 +66,9 @@ class ArcSolver:
         self._highs = Highs()
         self._threads = threads
         self._on_log_line = on_log_line
+        self.watcher: ArcWatcher | None = None  # set by a race (model/race.py)
+        self._deadline: Deadline | None = None
+        self._subscribed: object | None = None  # the HiGHS object the callbacks are on
 
     def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
               start: Plan | None = None) -> Solution:
@@ -68,14 +81,12 @@ class ArcSolver:
         warm_start = start.selected if start is not None else None
         tee: list[TextIO] = [_LineTap(self._on_log_line)] if self._on_log_line else []
         begun = time.perf_counter()
+        self._deadline = deadline
         try:
             options = dict(time_limit=max(deadline.remaining(), 0.01), rel_gap=gap,
                            threads=self._threads, load_solutions=False,
                            raise_exception_on_nonoptimal_result=False, tee=tee)
-            if warm_start is None:
-                res = self._highs.solve(m, **options)
-            else:
-                res = self._solve_from(warm_start, options)
+            res = self._run(warm_start, options)
         except Exception as exc:  # a solver failure must become a status, not a traceback
             log.exception("HiGHS failed")
             return Solution(Status.FAILED, solve_s=time.perf_counter() - begun,
@@ -108,12 +119,14 @@ class ArcSolver:
                         f"stopped at the time limit ({term.name}); best portfolio found kept",
                         nodes)
 
-    def _solve_from(self, portfolio: frozenset[str], options: dict) -> Any:
-        """Solve from the portfolio as a complete start (its exact routes and
-        curve positions; x alone when a route cannot be expressed, which HiGHS
-        then completes outside its time limit). Pyomo's solve() re-applies model
-        updates through calls that make HiGHS drop a stored start, so apply
-        them first, set the start, then run: this uses the interface's
+    def _run(self, portfolio: frozenset[str] | None, options: dict) -> Any:
+        """Solve, from the portfolio as a complete start when given (its exact
+        routes and curve positions; x alone when a route cannot be expressed,
+        which HiGHS then completes outside its time limit), with callbacks that
+        stop HiGHS when the deadline is cancelled and tell a race's watcher of
+        each improving portfolio and the bound. Pyomo's solve() re-applies
+        model updates through calls that make HiGHS drop a stored start, so
+        apply them first, set the start, then run: this uses the interface's
         internals (pyomo is pinned to 6.10)."""
         m, highs = self.model, self._highs
         config = highs.config(value=options, preserve_implicit=True)
@@ -124,16 +137,49 @@ class ArcSolver:
                 highs.set_instance(m)
             else:
                 highs.update()
-            columns = highs._pyomo_var_to_solver_var_map
-            start = self._complete_start(portfolio) or {
-                id(m.x[p]): 1.0 if p in portfolio else 0.0 for p in m.P if not m.x[p].fixed}
-            pairs = [(columns[key], value) for key, value in start.items() if key in columns]
-            index = np.array([c for c, _ in pairs], dtype=np.int32)
-            values = np.array([value for _, value in pairs])
-            highs._solver_model.setSolution(len(pairs), index, values)
+            self._subscribe(highs._solver_model)
+            if portfolio is not None:
+                columns = highs._pyomo_var_to_solver_var_map
+                start = self._complete_start(portfolio) or {
+                    id(m.x[p]): 1.0 if p in portfolio else 0.0 for p in m.P
+                    if not m.x[p].fixed}
+                pairs = [(columns[key], value) for key, value in start.items()
+                         if key in columns]
+                index = np.array([c for c, _ in pairs], dtype=np.int32)
+                values = np.array([value for _, value in pairs])
+                highs._solver_model.setSolution(len(pairs), index, values)
             return highs._solve()
         finally:
             highs._active_config = highs.config
+
+    def _subscribe(self, h: Any) -> None:
+        """Once per HiGHS object: stop on a cancelled deadline or a race's
+        request; hand improving portfolios and bounds to the watcher."""
+        if self._subscribed is h:
+            return
+        self._subscribed = h
+        m = self.model
+        columns = {p: h_index for p in m.P if not m.x[p].fixed
+                   for h_index in [self._highs._pyomo_var_to_solver_var_map.get(id(m.x[p]))]
+                   if h_index is not None}
+        fixed = frozenset(p for p in m.P if m.x[p].fixed and pyo.value(m.x[p]) > 0.5)
+
+        def interrupt(event: Any) -> None:
+            watcher = self.watcher
+            if watcher is not None:
+                watcher.on_bound(event.data_out.mip_dual_bound)
+            cancelled = self._deadline is not None and self._deadline.cancelled
+            if cancelled or (watcher is not None and watcher.stop_requested()):
+                event.interrupt()
+
+        def improving(event: Any) -> None:
+            if self.watcher is not None:
+                x = event.data_out.mip_solution
+                self.watcher.on_incumbent(
+                    fixed | frozenset(p for p, c in columns.items() if x[c] > 0.5))
+
+        h.cbMipInterrupt.subscribe(interrupt)
+        h.cbMipImprovingSolution.subscribe(improving)
 
     def _complete_start(self, portfolio: frozenset[str]) -> dict[int, float] | None:
         """Every variable's value for a portfolio, keyed by id(var): x, each
