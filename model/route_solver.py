@@ -26,7 +26,7 @@ from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
 from .preprocess import required_closure
-from .pricing import flow_nets, search_routes
+from .pricing import search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .route_master import Infeasible, RouteMaster
 from .solution import Solution, Status
@@ -61,7 +61,7 @@ class RouteSolver:
                  on_log_line: Callable[[str], None] | None = None):
         self.prep = problem.prep
         self._say = on_log_line or (lambda _: None)
-        self.master = RouteMaster(self.prep, flow_nets(self.prep), problem, log=self._say)
+        self.master = RouteMaster(self.prep, problem, log=self._say)
         self.stats = RouteStats()
         self.converged = False
 
@@ -114,7 +114,7 @@ class RouteSolver:
                 tol = REL * max(1.0, abs(pi))
                 for score, cost, used in found:
                     if score > pi + tol:
-                        added += m.add_route(block.k, cost, used)
+                        added += m.add_route(block.family, cost, used)
             bound = min(bound, lp_value + excess)
             self.stats.lp_iterations += 1
             self._say(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"

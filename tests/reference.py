@@ -25,10 +25,13 @@ def flow_vot(inst: Instance, f: Flow) -> float:
 
 
 def sp(inst: Instance, applied: set[str], origin: str, destination: str,
-       vot: float | None = None) -> float:
+       vot: float | None = None, closed: frozenset[str] = frozenset()) -> float:
+    """Least cost; ``closed`` segments are not there at all (spec §11)."""
     vot = inst.parameters.value_of_time if vot is None else vot
     adj: dict[str, list[tuple[str, float]]] = {n.node_id: [] for n in inst.nodes}
     for s in inst.segments:
+        if s.segment_id in closed:
+            continue
         costs = [gc(s.attributes, vot)] if s.status == "open" else []
         costs += [gc(e.attributes, vot) for e in inst.effects
                   if e.segment_id == s.segment_id and e.project_id in applied]
@@ -51,19 +54,37 @@ def sp(inst: Instance, applied: set[str], origin: str, destination: str,
     return float("inf")
 
 
-def volume(inst: Instance, selected: set[str], weighted: bool = False) -> float:
-    """V(x) of spec §4 with x = selected + committed."""
+def volume(inst: Instance, selected: set[str], weighted: bool = False,
+           closed: frozenset[str] = frozenset(), today: Instance | None = None) -> float:
+    """V(x) of spec §4 with x = selected + committed; ``closed`` segments
+    removed; today's cost from ``today`` (a draw's base instance) if given."""
     applied = set(selected) | {p.project_id for p in inst.projects if p.decision == "committed"}
     years = inst.parameters.horizon_year - inst.parameters.base_year
     total = 0.0
     for f in inst.flows:
         vot = flow_vot(inst, f)
-        c0 = sp(inst, set(), f.origin, f.destination, vot)
-        c = sp(inst, applied, f.origin, f.destination, vot)
+        c0 = sp(today or inst, set(), f.origin, f.destination, vot)
+        c = sp(inst, applied, f.origin, f.destination, vot, closed)
         if f.alt_cost is not None:
             c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
         v = f.base_volume_kt * (1 + f.growth_pct / 100) ** years * (c / c0) ** (-f.elasticity)
         total += v * ((f.value_usd_per_t or 0) / 1000 if weighted else 1.0)
+    return total
+
+
+def expected_volume(inst: Instance, selected: set[str], closures: dict[str, float],
+                    weighted: bool = False, today: Instance | None = None) -> float:
+    """Spec §11: segment s closed a share q_s of the year, independently: the
+    volume over every subset of closed segments, weighted by its probability."""
+    names = sorted(closures)
+    total = 0.0
+    for bits in itertools.product((0, 1), repeat=len(names)):
+        p = 1.0
+        for s, b in zip(names, bits):
+            p *= closures[s] if b else 1.0 - closures[s]
+        if p > 0:
+            closed = frozenset(s for s, b in zip(names, bits) if b)
+            total += p * volume(inst, selected, weighted, closed, today)
     return total
 
 
