@@ -198,6 +198,9 @@ class Envelope:
         return f"{self.scope} {self.key}"
 
 
+DAYS_A_YEAR = 365.0  # closure_days / DAYS_A_YEAR is the share of the year a segment is closed
+
+
 class Quantity(str, Enum):
     """What an Uncertainty row varies (spec §11), and how a draw applies it."""
 

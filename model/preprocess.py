@@ -204,17 +204,37 @@ def with_closures(prep: Prepared, closures: Sequence[tuple[str, float]]) -> Prep
     objective becomes the expectation over every subset of closed segments,
     each a network variant weighted by its probability; the all-open state is
     the first."""
+    index = {s.segment_id: i for i, s in enumerate(prep.instance.segments)}
+    by_closed: dict[frozenset[str], Prepared] = {}
     states = []
-    for closed_bits in itertools.product((False, True), repeat=len(closures)):
+    for closed_bits in sorted(itertools.product((False, True), repeat=len(closures)), key=sum):
         weight = math.prod(q if c else 1.0 - q for (_, q), c in zip(closures, closed_bits))
         if weight <= 0:
             continue
         closed = frozenset(s for (s, _), c in zip(closures, closed_bits) if c)
-        states.append((weight, dataclasses.replace(prep, mixture=()) if not closed else
-                       prepare(prep.instance, prep.demand, closed=closed, today=prep.c0)))
+        state = dataclasses.replace(prep, mixture=()) if not closed else \
+            prepare(prep.instance, prep.demand, closed=closed, today=prep.c0)
+        for s in sorted(closed):
+            if closed - {s} in by_closed:
+                state = _unaffected(state, by_closed[closed - {s}], index[s])
+        by_closed[closed] = state
+        states.append((weight, state))
     if len(states) == 1 and states[0][1].network is prep.network:
         return prep  # nothing ever closes
     return dataclasses.replace(prep, mixture=tuple(states))
+
+
+def _unaffected(state: Prepared, fewer: Prepared, segment: int) -> Prepared:
+    """A closure state whose flows keep the pruned arcs of the state with one
+    closure fewer wherever those arcs avoid the extra closed segment: every
+    route cheaper than that state's do-nothing route avoids it, so the flow's
+    cost is the same in both states for every portfolio, and the route master
+    gives both one block (exact merging)."""
+    before = {fa.flow: fa for fa in fewer.variable}
+    return dataclasses.replace(state, variable=tuple(
+        before[fa.flow] if fa.flow in before
+        and all(st.segment != segment for _, _, st in before[fa.flow].arcs) else fa
+        for fa in state.variable))
 
 
 def constant_objective(prep: Prepared) -> float:

@@ -121,8 +121,9 @@ class RouteMaster:
             fresh = []
             for fa in member.variable:
                 k = fa.flow
+                alt = member.instance.flows[k].alt_cost
                 key = (k, fa.arcs, float(member.demand.elasticity[k]),
-                       member.instance.flows[k].alt_cost, float(member.cdn[k]))
+                       alt if alt is not None and alt <= member.cdn[k] else None)
                 if key not in index:
                     index[key] = len(index)
                     fresh.append(fa)

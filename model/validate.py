@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .config import RunConfig
-from .instance import (Attributes, Decision, Effect, Envelope, Flow, Instance, Node,
+from .instance import (DAYS_A_YEAR, Attributes, Decision, Effect, Envelope, Flow, Instance, Node,
                        Parameters, Problem, Project, Quantity, Segment, Uncertain, YearCap)
 from .network import build_network, flow_costs
 from .preprocess import blocked_projects
@@ -597,7 +597,6 @@ def check_envelopes(records: list[Record], projects: list[Project]
     return tuple(out), problems
 
 
-DAYS_A_YEAR = 365.0
 DEMAND_QUANTITIES = (Quantity.GROWTH, Quantity.BASE_VOLUME, Quantity.ELASTICITY)
 
 
