@@ -142,6 +142,7 @@ class Robust:
 class Ensemble:
     requested: int
     seed: int
+    draws: tuple[Draw, ...]  # every draw sampled, done or not
     results: tuple[DrawResult, ...]  # the draws done, in draw order
     failed: dict[int, str] = field(default_factory=dict)  # draw index -> why
     robust: Robust | None = None
@@ -182,13 +183,12 @@ def mixture_of(base: Prepared, scenarios: Sequence[Scenario]) -> Prepared:
     return dataclasses.replace(base, mixture=members)
 
 
-def robust(base: Prepared, config: RunConfig, scenarios: Sequence[Scenario], returned: Plan,
-           on_log_line=None) -> Robust:
+def robust(base: Prepared, config: RunConfig, scenarios: Sequence[Scenario],
+           returned: Plan) -> Robust:
     """Sample-average model: the projects shared, every draw's blocks in one
     route master, the budget at the base capex."""
     prep = mixture_of(base, scenarios)
-    outcome = optimise(base.instance, config, prep=prep, hint=returned,
-                       on_log_line=on_log_line)
+    outcome = optimise(base.instance, config, prep=prep, hint=returned)
     plan = outcome.plan
     trades, gains = [], []
     for s in scenarios:
@@ -205,7 +205,7 @@ def robust(base: Prepared, config: RunConfig, scenarios: Sequence[Scenario], ret
 def run_ensemble(outcome: Outcome, config: RunConfig, count: int, seed: int,
                  engine: Executor, *, with_robust: bool = False,
                  progress: Callable[[int, int], None] = lambda done, failed: None,
-                 on_log_line: Callable[[str], None] | None = None) -> Ensemble:
+                 say: Callable[[str], None] = lambda _: None) -> Ensemble:
     """``count`` draws of the returned portfolio's run on the engine, and the
     robust portfolio over the same draws when asked (solved here, once)."""
     t = time.perf_counter()
@@ -215,7 +215,9 @@ def run_ensemble(outcome: Outcome, config: RunConfig, count: int, seed: int,
     ran = engine.map(solve_draw, Shipment(prep, config, outcome.plan), draws, progress)
     results = tuple(ran.results[i] for i in sorted(ran.results))
     failed = {draws[i].index: why for i, why in sorted(ran.failed.items())}
-    best = robust(prep, config, [apply(prep, rows, d) for d in draws], outcome.plan,
-                  on_log_line) if with_robust else None
-    return Ensemble(count, seed, results, failed, best, engine.description,
+    best = None
+    if with_robust:
+        say(f"Robust portfolio: one model over the {count} draws ...")
+        best = robust(prep, config, [apply(prep, rows, d) for d in draws], outcome.plan)
+    return Ensemble(count, seed, draws, results, failed, best, engine.description,
                     time.perf_counter() - t)

@@ -73,6 +73,7 @@ class Engine:
         self.cluster: LocalCluster | None = None
 
     def __enter__(self) -> Engine:
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines are noise here
         if self.scheduler:
             self.client = Client(self.scheduler, timeout=CONNECT_S)
         else:
