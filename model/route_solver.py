@@ -64,6 +64,7 @@ class RouteSolver:
         self.master = RouteMaster(self.prep, problem, log=self._say)
         self.stats = RouteStats()
         self.converged = False
+        self._fruitless: dict[int, tuple[float, dict[str, float]]] = {}  # block -> its duals
 
     def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
               start: Plan | None = None) -> Solution:
@@ -107,8 +108,12 @@ class RouteSolver:
                 if deadline.expired():
                     return bound  # a partial round gives no bound: keep the last one
                 pi = duals[m.convexity[block.index]]
-                found = search_routes(block.net, m.penalties(block, duals), pi,
+                penalty = m.penalties(block, duals)
+                if self._fruitless_still(block.index, pi, penalty):
+                    continue
+                found = search_routes(block.net, penalty, pi,
                                       keep=ROUTES_PER_FLOW, scale=block.scale)
+                self._remember(block.index, pi, penalty, found)
                 if found:
                     excess += found[0][0] - pi
                 tol = REL * max(1.0, abs(pi))
@@ -124,6 +129,26 @@ class RouteSolver:
                 return bound
             if deadline.expired():
                 return bound
+
+    def _remember(self, block: int, pi: float, penalty: dict[str, float],
+                  found: list) -> None:
+        """Keep the duals at which a block's search found no route above pi."""
+        if found:
+            self._fruitless.pop(block, None)
+        else:
+            self._fruitless[block] = (pi, penalty)
+
+    def _fruitless_still(self, block: int, pi: float, penalty: dict[str, float]) -> bool:
+        """Skip a search that cannot find anything: the block found no route
+        scoring above its convexity dual before, and since then that dual has
+        not fallen and no project's penalty has fallen (a route's score can
+        only have fallen, the bar only risen). Exact: the search is a function
+        of these duals alone."""
+        before = self._fruitless.get(block)
+        if before is None:
+            return False
+        old_pi, old_penalty = before
+        return pi >= old_pi and all(penalty.get(p, 0.0) >= v for p, v in old_penalty.items())
 
     # -- the algorithm --------------------------------------------------------------------
     def _branch_and_price(self, problem: PortfolioProblem, deadline: Deadline, gap: float,
