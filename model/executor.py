@@ -77,9 +77,12 @@ class Engine:
         if self.scheduler:
             self.client = Client(self.scheduler, timeout=CONNECT_S)
         else:
+            # no dashboard; the scheduler's health routes on a free local port
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address="127.0.0.1:0",
+                                        scheduler_kwargs={"dashboard": False},
+                                        silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         self.client.register_plugin(OneThread())
         return self

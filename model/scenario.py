@@ -75,7 +75,8 @@ def apply(base: Prepared, rows: Sequence[Uncertain], drawn: Draw) -> Scenario:
     elif flows != inst.flows:
         prep = base.with_demand(demand_of(dataclasses.replace(inst, flows=flows),
                                           base.timeline))
-    capex = {p: inst.project(p).financed_musd * _capex(inst, p, by) for p in base.decision}
+    capex = {p.project_id: p.financed_musd * _capex(inst, p.project_id, by)
+             for p in inst.projects if p.decision.selectable}
     return Scenario(drawn, with_closures(prep, closures), capex)
 
 

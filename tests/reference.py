@@ -373,3 +373,88 @@ def random_programme(seed: int) -> Generated:
     budget = round(total * rng.uniform(0.3, 0.9), 1)
     return Generated(programme, dataclasses.replace(gen.config, budget_musd=budget,
                                                     mip_gap=1e-6))
+
+
+# --- scenario draws (spec §11) ----------------------------------------------------------
+
+def apply_draw(inst: Instance, rows, values) -> tuple[Instance, dict[str, float]]:
+    """Spec §11 by hand: each Uncertainty row with its drawn value.
+    growth_pct adds points, base_volume / elasticity / capex multiply
+    (target blank, or the flow's commodity, or the project's id or country),
+    border_time multiplies fixed_time_h of border segments as they are and as
+    projects leave them, closure_days closes its segment days/365 of the year.
+    Returns the draw's instance and its closures {segment: share of the year}."""
+    def reaches(target: str, *names: str) -> bool:
+        return target == "" or target in names
+
+    flows = []
+    for f in inst.flows:
+        g, b, e = f.growth_pct, f.base_volume_kt, f.elasticity
+        for r, v in zip(rows, values):
+            if not reaches(r.target, f.commodity):
+                continue
+            if r.quantity == "growth_pct":
+                g += v
+            elif r.quantity == "base_volume":
+                b *= v
+            elif r.quantity == "elasticity":
+                e *= v
+        flows.append(dataclasses.replace(f, growth_pct=g, base_volume_kt=b, elasticity=e))
+    projects = []
+    for p in inst.projects:
+        c = p.capex_musd
+        for r, v in zip(rows, values):
+            if r.quantity == "capex" and reaches(r.target, p.project_id, p.country):
+                c *= v
+        projects.append(dataclasses.replace(p, capex_musd=c))
+    borders = {s.segment_id for s in inst.segments if s.mode == "border"}
+
+    def dwell(segment_id: str, a: Attributes) -> Attributes:
+        factor = 1.0
+        for r, v in zip(rows, values):
+            if r.quantity == "border_time" and segment_id in borders \
+                    and reaches(r.target, segment_id):
+                factor *= v
+        return dataclasses.replace(a, fixed_time_h=a.fixed_time_h * factor)
+
+    segments = tuple(dataclasses.replace(s, attributes=dwell(s.segment_id, s.attributes))
+                     for s in inst.segments)
+    effects = tuple(dataclasses.replace(e, attributes=dwell(e.segment_id, e.attributes))
+                    for e in inst.effects)
+    closures = {r.target: v / 365.0 for r, v in zip(rows, values)
+                if r.quantity == "closure_days"}
+    return (dataclasses.replace(inst, flows=tuple(flows), projects=tuple(projects),
+                                segments=segments, effects=effects), closures)
+
+
+def best_in_draw(inst: Instance, rows, values, budget: float
+                 ) -> tuple[float, frozenset[str]] | None:
+    """Enumerate every portfolio feasible at the draw's capex: the best
+    expected volume in the draw (today's costs from the base instance)."""
+    drawn, closures = apply_draw(inst, rows, values)
+    free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
+    best = None
+    for r in range(len(free) + 1):
+        for combo in itertools.combinations(free, r):
+            if feasible(drawn, set(combo), budget):
+                v = expected_volume(drawn, set(combo), closures, today=inst)
+                if best is None or v > best[0]:
+                    best = (v, frozenset(combo))
+    return best
+
+
+def best_robust(inst: Instance, rows, draws, budget: float
+                ) -> tuple[float, frozenset[str]] | None:
+    """Enumerate every portfolio feasible at the base capex: the best mean
+    over the draws of the expected volume (the sample-average problem)."""
+    drawn = [apply_draw(inst, rows, values) for values in draws]
+    free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
+    best = None
+    for r in range(len(free) + 1):
+        for combo in itertools.combinations(free, r):
+            if feasible(inst, set(combo), budget):
+                v = sum(expected_volume(d, set(combo), c, today=inst)
+                        for d, c in drawn) / len(drawn)
+                if best is None or v > best[0]:
+                    best = (v, frozenset(combo))
+    return best
