@@ -92,6 +92,9 @@ class RouteMaster:
             self.blocks_of.setdefault(b.family, []).append(b)
         self.gates = {(b.index, p): problem.gate(p, timeline.epoch_start(b.epoch))
                       for b in self.blocks for p in b.net.projects if p not in prep.timed}
+        self._kept_out = {b.index: {p: math.inf for p in b.net.projects if p in b.banned or (
+            p not in prep.timed and self.gates[(b.index, p)] is None)} for b in self.blocks}
+        self._links_of: dict[int, list[tuple[str, int]]] = {b.index: [] for b in self.blocks}
         h = self.h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.var_index = {v: i for i, v in enumerate(problem.variables)}
@@ -187,15 +190,11 @@ class RouteMaster:
     def penalties(self, block: Block, duals: np.ndarray) -> dict[str, float]:
         """Link duals of the block's projects; an infinite penalty keeps out the
         projects that cannot be open in its epoch."""
-        out: dict[str, float] = {}
-        for p in block.net.projects:
-            if p in block.banned or (p not in self.prep.timed
-                                     and self.gates[(block.index, p)] is None):
-                out[p] = math.inf
-                continue
-            row = self.link.get((block.index, p))  # rows added since the LP have no dual
-            if row is not None and row < len(duals) and duals[row] > TINY:
-                out[p] = duals[row]
+        out = dict(self._kept_out[block.index])
+        n = len(duals)  # rows added since the LP have no dual
+        for p, row in self._links_of[block.index]:
+            if row < n and duals[row] > TINY:
+                out[p] = float(duals[row])
         return out
 
     def add_route(self, family: int, cost: float, projects: frozenset[str]) -> bool:
@@ -215,6 +214,7 @@ class RouteMaster:
                 if link is None:
                     gate = self.var_index[self.gates[(block.index, p)]]
                     link = self.link[(block.index, p)] = self._row(-INF, 0.0, [gate], [-1.0])
+                    self._links_of[block.index].append((p, link))
                 rows.append(link)
             self.h.addCol(block.scale * cost ** -block.net.elasticity, 0.0, INF, len(rows),
                           np.array(rows, dtype=np.int32), np.ones(len(rows)))
