@@ -31,7 +31,7 @@ from typing import Any
 import cloudpickle
 import openpyxl
 
-from model.ensemble import Shipment, Spread, robust, run_ensemble, solve_draw
+from model.ensemble import Shipment, Spread, robust, solve_draw
 from model.executor import Engine
 from model.reader import read_workbook
 from model.scenario import apply, sample

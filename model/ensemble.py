@@ -5,8 +5,9 @@ A draw (``solve_draw``, run by the executor on any worker) applies its sampled
 values to a copy of the base prepared network (scenario.py), evaluates the
 returned portfolio there exactly, as it is, whatever it costs at the draw's
 prices, and re-optimises the portfolio for the draw within the budget at the
-draw's capex. ``summarise`` turns the draws into the figures of the report;
-``robust`` solves one model over all draws with the projects shared.
+draw's capex. ``Ensemble`` holds what the draws add up to (the report's
+tables are in ensemble_results.py); ``robust`` solves one model over all
+draws with the projects shared, in the calling process.
 """
 from __future__ import annotations
 
@@ -123,8 +124,8 @@ class Robust:
     """The portfolio that maximises the mean objective over the draws."""
 
     outcome: Outcome
-    gains: tuple[float, ...]  # its gain in each draw done, in draw order (trade kt/yr)
-    trades: tuple[float, ...]
+    gains: tuple[float, ...]  # its gain over do-nothing in every draw, by draw (kt/yr)
+    trades: tuple[float, ...]  # its trade in every draw (kt/yr)
     objective: float  # mean exact objective over the draws
     nothing: float  # mean do-nothing objective
     deterministic: float  # the returned portfolio's mean objective

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
-from distributed import Client, Future, LocalCluster, TimeoutError as DaskTimeout, WorkerPlugin, wait
+from distributed import Client, Future, LocalCluster, WorkerPlugin, wait
+from distributed import TimeoutError as DaskTimeout
 
 from .highs_util import quiet_highs
 

@@ -261,10 +261,18 @@ class RouteMaster:
                                          np.array([kind] * n))
 
     def solve_lp(self) -> tuple[float, np.ndarray, dict[Var, float]]:
-        """The route LP: (value, row duals, w). Raises Infeasible."""
+        """The route LP: (value, row duals, w). Raises Infeasible. A re-solve
+        that HiGHS cannot finish from the previous basis (status unknown, seen
+        on scenario draws whose costs span 1e-3 to 1e4) is solved again from
+        scratch."""
         self._set_integer(False)
         self.h.run()
         status = self.h.getModelStatus()
+        if status not in (highspy.HighsModelStatus.kOptimal,
+                          highspy.HighsModelStatus.kInfeasible):
+            self.h.clearSolver()
+            self.h.run()
+            status = self.h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible
         if status != highspy.HighsModelStatus.kOptimal:
