@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .config import Formulation, RunConfig
 from .console import Console, Progress
-from .ensemble import Ensemble, run_ensemble
+from .ensemble import Ensemble, Spread, run_ensemble
 from .explain import explain
 from .files import OutputError, write_atomic
 from .instance import Instance, Problem, Quantity
@@ -330,6 +330,16 @@ def _scenarios(outcome: Outcome, config: RunConfig, args: argparse.Namespace,
         console.say(f"  {ensemble.done} of {ensemble.requested} draws: gain of the portfolio"
                     f" P10 {spread.p10:,.0f}, P50 {spread.p50:,.0f}, P90 {spread.p90:,.0f},"
                     f" mean {spread.mean:,.0f} kt/yr")
+    best = ensemble.robust
+    if best is not None and best.gains:
+        chosen, returned = best.plan.selected, outcome.plan.selected
+        robust = Spread.of(best.gains)
+        console.say(f"  robust portfolio ({best.outcome.solution.status}):"
+                    f" {';'.join(sorted(chosen)) or 'none'}; adds"
+                    f" {';'.join(sorted(chosen - returned)) or 'nothing'}, drops"
+                    f" {';'.join(sorted(returned - chosen)) or 'nothing'}; gain P10"
+                    f" {robust.p10:,.0f}, P50 {robust.p50:,.0f}, P90 {robust.p90:,.0f}, mean"
+                    f" {robust.mean:,.0f} kt/yr")
     return ensemble
 
 

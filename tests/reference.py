@@ -274,7 +274,7 @@ def schedule_feasible(inst: Instance, starts: dict[str, int], budget: float) -> 
 
 
 def cumulative(inst: Instance, starts: dict[str, int], weighted: bool = False,
-               cache: dict | None = None) -> float:
+               cache: dict | None = None, closed: frozenset[str] = frozenset()) -> float:
     """W = sum over t = first programme year .. horizon of w_t V_t(X_t), with
     X_t the committed projects open by t and the selected ones with
     start + duration <= t (spec §9.2)."""
@@ -289,20 +289,22 @@ def cumulative(inst: Instance, starts: dict[str, int], weighted: bool = False,
         open_now = {p.project_id for p in inst.projects if p.decision == "committed"
                     and (p.open_year if p.open_year is not None else first) <= t}
         open_now |= {p for p, s in starts.items() if s + by_id[p].duration_years <= t}
-        key = (frozenset(open_now), t)
+        key = (frozenset(open_now), t, closed)
         if key not in cache:
-            cache[key] = year_volume(inst, open_now, t, weighted)
+            cache[key] = year_volume(inst, open_now, t, weighted, closed)
         total += (1 + rate) ** -(t - first) * cache[key]
     return total
 
 
-def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = False) -> float:
-    """V_t with exactly these projects applied and potentials grown to ``year``."""
+def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = False,
+                closed: frozenset[str] = frozenset()) -> float:
+    """V_t with exactly these projects applied, the ``closed`` segments
+    removed, and potentials grown to ``year``."""
     total = 0.0
     for f in inst.flows:
         vot = flow_vot(inst, f)
         c0 = sp(inst, set(), f.origin, f.destination, vot)
-        c = sp(inst, applied, f.origin, f.destination, vot)
+        c = sp(inst, applied, f.origin, f.destination, vot, closed)
         if f.alt_cost is not None:
             c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
         grown = f.base_volume_kt * (1 + f.growth_pct / 100) ** (year - inst.parameters.base_year)
@@ -311,10 +313,29 @@ def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = F
     return total
 
 
-def best_schedule(inst: Instance, budget: float, weighted: bool = False
+def expected_cumulative(inst: Instance, starts: dict[str, int], closures: dict[str, float],
+                        cache: dict | None = None) -> float:
+    """Spec §9.2 W under spec §11 closures: over every subset of closed
+    segments, weighted by its probability."""
+    names = sorted(closures)
+    cache = {} if cache is None else cache
+    total = 0.0
+    for bits in itertools.product((0, 1), repeat=len(names)):
+        p = 1.0
+        for s, b in zip(names, bits):
+            p *= closures[s] if b else 1.0 - closures[s]
+        if p > 0:
+            closed = frozenset(s for s, b in zip(names, bits) if b)
+            total += p * cumulative(inst, starts, cache=cache, closed=closed)
+    return total
+
+
+def best_schedule(inst: Instance, budget: float, weighted: bool = False,
+                  closures: dict[str, float] | None = None
                   ) -> tuple[float, dict[str, int]] | None:
     """Enumerate every schedule: each candidate or must_do project not
-    selected, or started in one programme year."""
+    selected, or started in one programme year (under closures, the
+    expected W)."""
     years = programme_years(inst)
     free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
     options = [[None] + years for _ in free]
@@ -324,7 +345,8 @@ def best_schedule(inst: Instance, budget: float, weighted: bool = False
         starts = {p: s for p, s in zip(free, combo) if s is not None}
         if not schedule_feasible(inst, starts, budget):
             continue
-        w = cumulative(inst, starts, weighted, cache)
+        w = cumulative(inst, starts, weighted, cache) if not closures else \
+            expected_cumulative(inst, starts, closures, cache)
         if best is None or w > best[0] + 1e-12:
             best = (w, starts)
     return best
