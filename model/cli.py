@@ -18,9 +18,10 @@ from . import interrupts
 from .clock import Deadline
 from .config import Formulation, RunConfig
 from .console import Console, Progress
+from .ensemble import Ensemble, Spread, run_ensemble
 from .explain import explain
 from .files import OutputError, write_atomic
-from .instance import Instance, Problem
+from .instance import Instance, Problem, Quantity
 from .interrupts import Interrupted
 from .mapplot import draw_map, drawable
 from .outputlock import OutputInUse, hold_output
@@ -80,7 +81,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help="write an empty input workbook (dropdowns, instructions) to PATH and"
                          " stop")
     ap.add_argument("--quiet", action="store_true", help="print only errors")
-    return ap.parse_args(argv)
+    ap.add_argument("--scenarios", type=_count, default=0, metavar="N",
+                    help="also sample N draws from the Uncertainty sheet (spec §11): the"
+                         " returned portfolio evaluated in each, each draw's own optimum;"
+                         " Draws, Robustness and Distribution sheets, P10/P50/P90 of the"
+                         " gain on the Summary. Runs on Dask")
+    ap.add_argument("--seed", type=_count, default=0, metavar="S",
+                    help="seed of the draws (default 0): the same seed gives the same draws"
+                         " on any executor and any number of workers")
+    ap.add_argument("--robust", action="store_true",
+                    help="with --scenarios: also the portfolio that maximises the mean trade"
+                         " over the N draws (one model, projects shared, budget at base capex)")
+    ap.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the draws on an existing Dask scheduler (e.g."
+                         " tcp://10.0.0.5:8786) instead of a local cluster")
+    ap.add_argument("--workers", type=_count, metavar="K",
+                    help="worker processes of the local cluster (default: the number of"
+                         " cores)")
+    args = ap.parse_args(argv)
+    if args.robust and not args.scenarios:
+        ap.error("--robust needs --scenarios N (the draws it averages over)")
+    if args.workers == 0:
+        ap.error("--workers needs at least 1")
+    return args
 
 
 def _number(text: str) -> float:
@@ -243,6 +266,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     timings = dict(outcome.timings)
     frontier, found, switching = _other_modes(outcome, config, args, console, timings) \
         if stopped is None else ([], [], {})
+    ensemble = _scenarios(outcome, config, args, console, timings) if stopped is None else None
+    if isinstance(ensemble, int):
+        return ensemble
     stopped = interrupts.cancelled_by()
     if stopped is not None:
         outcome = dataclasses.replace(outcome, solution=interrupts.marked(
@@ -251,7 +277,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     t = time.perf_counter()
     info = _run_info(input_path, config, timings)
     results = collect(outcome, explain(outcome, frontier, switching), info, instance.warnings,
-                      frontier=tuple(frontier), alternatives=tuple(found))
+                      frontier=tuple(frontier), alternatives=tuple(found), ensemble=ensemble)
     timings["evaluate"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     interrupts.stage("writing")
@@ -274,7 +300,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.error(f"interrupted by {interrupts.signal_name(stopped)} while solving: the best"
                       f" portfolio found so far is in {written} (marked interrupted)")
         return 128 + stopped
-    return EXIT_OK
+    return EXIT_SOLVER if ensemble is not None and ensemble.failed else EXIT_OK
 
 
 def _other_modes(outcome: Outcome, config: RunConfig, args: argparse.Namespace,
@@ -306,6 +332,54 @@ def _other_modes(outcome: Outcome, config: RunConfig, args: argparse.Namespace,
                                      progress=lambda text: console.say("  " + text))
         timings["switching_values"] = time.perf_counter() - t
     return frontier, found, switching
+
+
+def _scenarios(outcome: Outcome, config: RunConfig, args: argparse.Namespace,
+               console: Console, timings: dict[str, float]) -> Ensemble | int | None:
+    """--scenarios N [--robust] on Dask (spec §11); an exit code when refused."""
+    if not args.scenarios:
+        return None
+    rows = outcome.prep.instance.uncertainty
+    if config.formulation is Formulation.ARC and (
+            args.robust or any(u.quantity is Quantity.CLOSURE for u in rows)):
+        console.error("error: the arc formulation models neither closure states nor the"
+                      " robust model (spec §11); run --scenarios with --formulation paths, or"
+                      " remove the closure_days rows from the Uncertainty sheet")
+        return EXIT_INPUT
+    if not rows:
+        console.say("note: the workbook has no Uncertainty sheet: every draw is the base case")
+    from .executor import Engine  # Dask is imported for scenario runs only
+    t = time.perf_counter()
+    try:
+        with Engine(scheduler=args.scheduler, workers=args.workers) as engine:
+            console.say(f"Scenarios: {args.scenarios} draws (seed {args.seed}) on"
+                        f" {engine.description} ...")
+            ensemble = run_ensemble(outcome, config, args.scenarios, args.seed, engine,
+                                    with_robust=args.robust,
+                                    progress=console.bar(args.scenarios, "draws"),
+                                    say=console.say)
+    except (OSError, TimeoutError) as exc:
+        console.error(f"error: the Dask scheduler {args.scheduler} cannot be reached: {exc}")
+        return EXIT_INPUT
+    timings["scenarios"] = time.perf_counter() - t
+    for i, why in ensemble.failed.items():
+        console.error(f"  draw {i + 1} could not be computed: {why}")
+    spread = ensemble.spread()
+    if spread is not None:
+        console.say(f"  {ensemble.done} of {ensemble.requested} draws: gain of the portfolio"
+                    f" P10 {spread.p10:,.0f}, P50 {spread.p50:,.0f}, P90 {spread.p90:,.0f},"
+                    f" mean {spread.mean:,.0f} kt/yr")
+    best = ensemble.robust
+    if best is not None and best.gains:
+        chosen, returned = best.plan.selected, outcome.plan.selected
+        robust = Spread.of(best.gains)
+        console.say(f"  robust portfolio ({best.outcome.solution.status}):"
+                    f" {';'.join(sorted(chosen)) or 'none'}; adds"
+                    f" {';'.join(sorted(chosen - returned)) or 'nothing'}, drops"
+                    f" {';'.join(sorted(returned - chosen)) or 'nothing'}; gain P10"
+                    f" {robust.p10:,.0f}, P50 {robust.p50:,.0f}, P90 {robust.p90:,.0f}, mean"
+                    f" {robust.mean:,.0f} kt/yr")
+    return ensemble
 
 
 def _make_template(path: Path, protect: Sequence[Path], console: Console) -> int:

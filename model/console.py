@@ -6,6 +6,7 @@ import io
 import os
 import re
 import sys
+import time
 from typing import Callable, TextIO
 
 
@@ -37,6 +38,43 @@ class Console:
 
     def error(self, text: str) -> None:
         print(text, file=sys.stderr)
+
+    def bar(self, total: int, what: str) -> ProgressBar:
+        """A progress bar with the ETA for ``total`` tasks (silent when quiet)."""
+        stream = self._terminal or sys.stdout
+        return ProgressBar(total, what, None if self.quiet else stream)
+
+
+class ProgressBar:
+    """Tasks finished of the total, a bar, elapsed time and the ETA: redrawn in
+    place on a terminal, else a line at every tenth and at the end."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, what: str, stream: TextIO | None):
+        self.total, self.what, self.stream = total, what, stream
+        self.start = time.perf_counter()
+        self.tty = stream is not None and stream.isatty()
+        self._shown = -1
+
+    def __call__(self, done: int, failed: int = 0) -> None:
+        if self.stream is None or self.total <= 0:
+            return
+        finished = done + failed
+        tenth = 10 * finished // self.total
+        if not self.tty and tenth == self._shown and finished < self.total:
+            return
+        self._shown = tenth
+        elapsed = time.perf_counter() - self.start
+        left = elapsed / finished * (self.total - finished) if finished else float("nan")
+        fill = self.WIDTH * finished // self.total
+        eta = "--" if left != left else f"{left:,.0f} s"
+        text = (f"  {self.what} {finished}/{self.total} [{'#' * fill}{'.' * (self.WIDTH - fill)}]"
+                f" {elapsed:,.0f} s, ETA {eta}" + (f", {failed} failed" if failed else ""))
+        self.stream.write(("\r" + text) if self.tty else text + "\n")
+        if self.tty and finished >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
 
 
 _MIP_ROW = re.compile(r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)"

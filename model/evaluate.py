@@ -27,6 +27,12 @@ class Evaluation:
     volumes: np.ndarray  # V_k(x) in the horizon year, kt/yr
     objective: float  # spec §4 objective in the horizon (kt/yr, or USD million/yr for value)
     paths: dict[float, Paths]  # shortest paths per value of time
+    # An expectation over a mixture's variants (closure states, draws): each
+    # variant's own evaluation with its weight. Volumes, ratio and objective
+    # above are then the weighted sums, costs the certainty equivalents (the
+    # cost at which the flow would move its expected volume), paths the first
+    # (all-open) variant's.
+    members: tuple[tuple[float, Evaluation], ...] = ()
 
     @property
     def volume_kt(self) -> float:
@@ -42,14 +48,39 @@ class Evaluation:
         return route(self.paths[vot], net.index[flow.origin], net.index[flow.destination])
 
 
-def applied(prep: Prepared, applied: frozenset[str]) -> Evaluation:
-    """Exact costs and horizon volumes with exactly these projects applied."""
+def applied(prep: Prepared, projects: frozenset[str]) -> Evaluation:
+    """Exact costs and horizon volumes with exactly these projects applied; over
+    a mixture (spec §11), their exact expectation."""
+    if prep.mixture:
+        known: dict[int, tuple[np.ndarray, dict[float, Paths]]] = {}
+        return _expectation(prep, tuple((w, _one(m, projects, known)) for w, m in prep.mixture))
+    return _one(prep, projects, {})
+
+
+def _one(prep: Prepared, projects: frozenset[str],
+         known: dict[int, tuple[np.ndarray, dict[float, Paths]]]) -> Evaluation:
+    """One network's evaluation; ``known`` holds the costs of networks already
+    seen in this call (variants that differ only in demand share them)."""
     inst = prep.instance
-    costs, paths = flow_costs(prep.network, inst.flows, inst.values_of_time, applied)
+    key = id(prep.network)
+    if key not in known:
+        known[key] = flow_costs(prep.network, inst.flows, inst.values_of_time, projects)
+    costs, paths = known[key]
     d = prep.demand
     ratio = (costs / prep.c0) ** (-d.elasticity)
     volumes = d.horizon_potential * ratio
-    return Evaluation(applied, costs, ratio, volumes, float(volumes @ d.weight), paths)
+    return Evaluation(projects, costs, ratio, volumes, float(volumes @ d.weight), paths)
+
+
+def _expectation(prep: Prepared, members: tuple[tuple[float, Evaluation], ...]) -> Evaluation:
+    """The weighted sum of the variants' evaluations (spec §11: each closure
+    state with its probability)."""
+    first = members[0][1]
+    ratio = sum(w * ev.ratio for w, ev in members)
+    with np.errstate(divide="ignore"):
+        costs = prep.c0 * ratio ** (-1.0 / prep.demand.elasticity)
+    return Evaluation(first.applied, costs, ratio, sum(w * ev.volumes for w, ev in members),
+                      float(sum(w * ev.objective for w, ev in members)), first.paths, members)
 
 
 def evaluate(prep: Prepared, selected: frozenset[str] | set[str]) -> Evaluation:
@@ -100,6 +131,14 @@ def evaluate_plan(prep: Prepared, plan: Plan) -> PlanEvaluation:
     evaluations = tuple(cache[o] for o in sets)
     if len(sets) == 1:
         return PlanEvaluation(sets, evaluations, evaluations[0].objective)
+    return PlanEvaluation(sets, evaluations, _over_epochs(prep, evaluations))
+
+
+def _over_epochs(prep: Prepared, evaluations: tuple[Evaluation, ...]) -> float:
+    """W: each epoch's ratios weighted by its sum of w_t P_t,k; over a mixture,
+    each variant with its own demand, weighted."""
+    if prep.mixture:
+        return sum(w * _over_epochs(m, tuple(ev.members[i][1] for ev in evaluations))
+                   for i, (w, m) in enumerate(prep.mixture))
     scale = prep.epoch_scale
-    total = float(sum(scale[e] @ ev.ratio for e, ev in enumerate(evaluations)))
-    return PlanEvaluation(sets, evaluations, total)
+    return float(sum(scale[e] @ ev.ratio for e, ev in enumerate(evaluations)))

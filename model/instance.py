@@ -198,6 +198,47 @@ class Envelope:
         return f"{self.scope} {self.key}"
 
 
+DAYS_A_YEAR = 365.0  # closure_days / DAYS_A_YEAR is the share of the year a segment is closed
+
+
+class Quantity(str, Enum):
+    """What an Uncertainty row varies (spec §11), and how a draw applies it."""
+
+    GROWTH = "growth_pct"  # percentage points added to a flow's yearly growth
+    BASE_VOLUME = "base_volume"  # multiplier of base_volume_kt
+    ELASTICITY = "elasticity"  # multiplier of a flow's elasticity
+    CAPEX = "capex"  # multiplier of a project's capex
+    BORDER_TIME = "border_time"  # multiplier of fixed_time_h on border segments
+    CLOSURE = "closure_days"  # days a year a segment is closed
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def multiplier(self) -> bool:
+        return self in (Quantity.BASE_VOLUME, Quantity.ELASTICITY, Quantity.CAPEX,
+                        Quantity.BORDER_TIME)
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One row of the Uncertainty sheet: a triangular distribution (spec §11)."""
+
+    quantity: Quantity
+    target: str  # '' = every flow, project or border segment the quantity reaches
+    low: float
+    mode: float
+    high: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quantity", Quantity(self.quantity))
+
+    @property
+    def label(self) -> str:
+        """The row's name in the report: quantity, and its target when it has one."""
+        return f"{self.quantity}:{self.target}" if self.target else str(self.quantity)
+
+
 @dataclass(frozen=True)
 class Instance:
     parameters: Parameters
@@ -209,6 +250,7 @@ class Instance:
     warnings: tuple[Problem, ...] = field(default=())
     years: tuple[YearCap, ...] = ()  # a programme over years when not empty (spec §9.2)
     envelopes: tuple[Envelope, ...] = ()
+    uncertainty: tuple[Uncertain, ...] = ()  # scenario draws' distributions (spec §11)
 
     @property
     def is_programme(self) -> bool:

@@ -7,8 +7,9 @@ a route cheaper than doing nothing (spec §5).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -48,6 +49,15 @@ class Network:
     @property
     def n_nodes(self) -> int:
         return len(self.node_ids)
+
+    def closing(self, segments: Iterable[int]) -> Network:
+        """The network with these segments removed: no state of theirs is
+        usable (a closed border or a washed-out road, spec §11)."""
+        gone = set(segments)
+        if not gone:
+            return self
+        return dataclasses.replace(self, states=tuple(() if i in gone else own
+                                                      for i, own in enumerate(self.states)))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ can swap it without new shortest paths (``with_demand``).
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -37,6 +39,11 @@ class Prepared:
     demand: Demand
     timeline: Timeline
     timed: frozenset[str] = frozenset()  # committed projects that open during a programme
+    # The objective as a weighted sum over prepared variants of this network
+    # (closure states of one draw, spec §11; or every draw's states in a
+    # robust model): (weight, variant) with weights summing to 1. Empty: this
+    # network alone. Variants keep today's cost c0 of the open base network.
+    mixture: tuple[tuple[float, Prepared], ...] = ()
 
     @property
     def always_open(self) -> frozenset[str]:
@@ -59,8 +66,15 @@ class Prepared:
         return self.demand.horizon_potential
 
     def with_demand(self, demand: Demand) -> Prepared:
-        """The same network and paths under another demand (a scenario)."""
-        return dataclasses.replace(self, demand=demand)
+        """The same network and paths under another demand (a scenario); the
+        closure states of a mixture share it."""
+        return dataclasses.replace(self, demand=demand, mixture=tuple(
+            (w, m.with_demand(demand)) for w, m in self.mixture))
+
+    @property
+    def members(self) -> tuple[tuple[float, Prepared], ...]:
+        """What the objective weighs: the mixture, or this network with weight 1."""
+        return self.mixture or ((1.0, self),)
 
     def open_in(self, year: int) -> frozenset[str]:
         """Committed projects open in an objective year."""
@@ -141,23 +155,30 @@ def required_closure(instance: Instance, project_id: str) -> frozenset[str]:
     return frozenset(seen) - instance.committed
 
 
-def prepare(instance: Instance, demand: Demand | None = None) -> Prepared:
+def prepare(instance: Instance, demand: Demand | None = None, *,
+            closed: frozenset[str] = frozenset(), today: np.ndarray | None = None) -> Prepared:
     """Network states, cost levels and pruned arcs; the instance's demand
     unless another is given. In a programme, committed projects that open
     later are treated like decisions when pruning (a route may use them only
-    once open), and routes are kept up to the dearest do-nothing cost."""
+    once open), and routes are kept up to the dearest do-nothing cost.
+
+    ``closed`` segments are removed after today's cost is taken on the open
+    network; ``today`` gives today's costs C0 instead (a scenario keeps the
+    base instance's: today's volumes were observed at today's costs)."""
     timeline = timeline_of(instance)
     live = live_projects(instance.projects)
     network = build_network(instance.nodes, instance.segments,
                             [e for e in instance.effects if e.project_id in live])
+    flows, vots = instance.flows, instance.values_of_time
+    c0 = today if today is not None else flow_costs(network, flows, vots, frozenset())[0]
+    seg_index = {s.segment_id: i for i, s in enumerate(instance.segments)}
+    network = network.closing(seg_index[s] for s in closed)
     committed = instance.committed
     blocked = blocked_projects(instance.projects, instance.effects)
     decision = tuple(p.project_id for p in instance.projects
                      if p.decision.selectable and p.project_id not in blocked)
     timed = frozenset(p for p in committed
                       if not timeline.committed_open(instance.project(p), timeline.first))
-    flows, vots = instance.flows, instance.values_of_time
-    c0, _ = flow_costs(network, flows, vots, frozenset())
     cdn, _ = flow_costs(network, flows, vots, committed)
     dearest, _ = (cdn, None) if not timed else flow_costs(network, flows, vots,
                                                            committed - timed)
@@ -178,9 +199,49 @@ def prepare(instance: Instance, demand: Demand | None = None) -> Prepared:
                     timed)
 
 
+def with_closures(prep: Prepared, closures: Sequence[tuple[str, float]]) -> Prepared:
+    """Spec §11: each segment closed a share q of the year, independently. The
+    objective becomes the expectation over every subset of closed segments,
+    each a network variant weighted by its probability; the all-open state is
+    the first."""
+    index = {s.segment_id: i for i, s in enumerate(prep.instance.segments)}
+    by_closed: dict[frozenset[str], Prepared] = {}
+    states = []
+    for closed_bits in sorted(itertools.product((False, True), repeat=len(closures)), key=sum):
+        weight = math.prod(q if c else 1.0 - q for (_, q), c in zip(closures, closed_bits))
+        if weight <= 0:
+            continue
+        closed = frozenset(s for (s, _), c in zip(closures, closed_bits) if c)
+        state = dataclasses.replace(prep, mixture=()) if not closed else \
+            prepare(prep.instance, prep.demand, closed=closed, today=prep.c0)
+        for s in sorted(closed):
+            if closed - {s} in by_closed:
+                state = _unaffected(state, by_closed[closed - {s}], index[s])
+        by_closed[closed] = state
+        states.append((weight, state))
+    if len(states) == 1 and states[0][1].network is prep.network:
+        return prep  # nothing ever closes
+    return dataclasses.replace(prep, mixture=tuple(states))
+
+
+def _unaffected(state: Prepared, fewer: Prepared, segment: int) -> Prepared:
+    """A closure state whose flows keep the pruned arcs of the state with one
+    closure fewer wherever those arcs avoid the extra closed segment: every
+    route cheaper than that state's do-nothing route avoids it, so the flow's
+    cost is the same in both states for every portfolio, and the route master
+    gives both one block (exact merging)."""
+    before = {fa.flow: fa for fa in fewer.variable}
+    return dataclasses.replace(state, variable=tuple(
+        before[fa.flow] if fa.flow in before
+        and all(st.segment != segment for _, _, st in before[fa.flow].arcs) else fa
+        for fa in state.variable))
+
+
 def constant_objective(prep: Prepared) -> float:
     """Objective value of the flows no project can change (their cost is the
-    do-nothing cost in every epoch)."""
+    do-nothing cost in every epoch); weighted over a mixture's variants."""
+    if prep.mixture:
+        return sum(w * constant_objective(m) for w, m in prep.mixture)
     changeable = {fa.flow for fa in prep.variable}
     fixed = np.array([k not in changeable for k in range(len(prep.instance.flows))], dtype=bool)
     if not fixed.any():

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import xlsxwriter
 
+from . import ensemble_results
 from .files import write_atomic
 from .instance import Problem
 from .results import (Results, alternative_rows, by_year_table, corridor_rows, frontier_rows,
@@ -72,7 +73,8 @@ def write_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 
 SUMMARY_FORMATS = {"mip_gap": "pct", "gain_gap": "pct", "build_s": "2", "solve_s": "2",
                    "total_s": "2", "pwl_tolerance": "pct", "npv_musd": "1", "eirr_pct": "1",
-                   "pv_benefits_musd": "1", "pv_capex_musd": "1"}
+                   "pv_benefits_musd": "1", "pv_capex_musd": "1", "scenario_s": "2",
+                   "returned_over_budget_share": "pct", "robust_gain_gap": "pct"}
 
 PROJECT_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 40), ("capex_musd", "1", 11),
                    ("decision", "text", 11), ("selected", "text", 10),
@@ -167,6 +169,8 @@ def write_report(r: Results, path: Path, *, protect: Sequence[Path] = (),
                 _write_frontier(sh, r)
             if r.alternatives:
                 sh.table("Alternatives", ALTERNATIVE_COLUMNS, alternative_rows(r))
+            if r.ensemble is not None:
+                _write_ensemble(sh, r)
             _write_charts(sh, r)
             if map_png is not None:
                 ws = wb.add_worksheet("Map")
@@ -317,6 +321,69 @@ def _write_charts(sh: Sheets, r: Results) -> None:
         if width == 2:
             chart.set_legend({"none": True})
         ws.insert_chart(top, 4, chart)
+
+
+DRAW_COLUMNS = [("status", "text", 10), ("do_nothing_trade_kt", "1", 12),
+                ("returned_trade_kt", "1", 12), ("returned_gain_kt", "1", 11),
+                ("returned_cost_musd", "1", 12), ("own_trade_kt", "1", 12),
+                ("own_gain_kt", "1", 11), ("own_cost_musd", "1", 12), ("regret_kt", "2", 10),
+                ("own_status", "text", 10), ("own_gain_gap", "pct", 9),
+                ("own_projects", "text", 36)]
+DRAW_OBJECTIVE_COLUMNS = [("do_nothing_objective", "1", 12), ("returned_objective", "1", 12),
+                          ("own_objective", "1", 12), ("regret_objective", "2", 11)]
+DRAW_ROBUST_COLUMNS = [("robust_trade_kt", "1", 12), ("robust_gain_kt", "1", 11)]
+ROBUSTNESS_COLUMNS = [("project_id", "text", 11), ("name", "wrap", 36), ("capex_musd", "1", 10),
+                      ("decision", "text", 10), ("selected_share", "pct", 10),
+                      ("draws_selecting", "int", 9), ("draws_with_optimum", "int", 10),
+                      ("in_returned", "text", 9), ("in_robust", "text", 9)]
+DISTRIBUTION_COLUMNS = [("gain_from_kt", "1", 11), ("gain_to_kt", "1", 11),
+                        ("draws_returned", "int", 10), ("draws_robust", "int", 10)]
+
+
+def _write_ensemble(sh: Sheets, r: Results) -> None:
+    """Spec §11: the Draws, Robustness and Distribution sheets, with the
+    selection frequency per project and the histogram of the gain as charts
+    beside the tables (charts hold no cells: each sheet reads as a table)."""
+    e, inst = r.ensemble, r.prep.instance
+    assert e is not None
+    columns = [("draw", "int", 6)] + [(u.label, "2", 12) for u in inst.uncertainty] \
+        + DRAW_COLUMNS
+    if ensemble_results.objective_differs(inst, r.programme):
+        columns += DRAW_OBJECTIVE_COLUMNS
+    if e.robust is not None:
+        columns += DRAW_ROBUST_COLUMNS
+    sh.table("Draws", columns, ensemble_results.draw_rows(e, inst, r.programme))
+    share = ensemble_results.robustness_rows(e, inst, r.plan)
+    ws = sh.table("Robustness", ROBUSTNESS_COLUMNS if e.robust is not None
+                  else ROBUSTNESS_COLUMNS[:-1], share)
+    n = sum(1 for x in share if x["selected_share"] is not None)
+    if n:
+        chart = sh.wb.add_chart({"type": "bar"})
+        chart.add_series({"name": "share of draws selecting it",
+                          "categories": ["Robustness", 1, 0, n, 0],
+                          "values": ["Robustness", 1, 4, n, 4]})
+        chart.set_title({"name": "How often each project is in a draw's optimum"})
+        chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 640, "height": max(300, 22 * n)})
+        ws.insert_chart(0, len(ROBUSTNESS_COLUMNS) + 1, chart)
+    bins = ensemble_results.distribution_rows(e)
+    wd = sh.table("Distribution", DISTRIBUTION_COLUMNS if e.robust is not None
+                  else DISTRIBUTION_COLUMNS[:-1], bins)
+    if bins:
+        hist = sh.wb.add_chart({"type": "column"})
+        for col, name in ((2, "returned portfolio"), (3, "robust portfolio")):
+            if col == 3 and e.robust is None:
+                continue
+            hist.add_series({"name": name, "categories": ["Distribution", 1, 1, len(bins), 1],
+                             "values": ["Distribution", 1, col, len(bins), col],
+                             "gap": 10})
+        hist.set_title({"name": "Gain over do-nothing across the draws (kt/yr)"})
+        hist.set_x_axis({"name": "gain up to (kt/yr)", "num_format": "#,##0"})
+        hist.set_y_axis({"name": "draws"})
+        hist.set_size({"width": 720, "height": 380})
+        wd.insert_chart(0, len(DISTRIBUTION_COLUMNS) + 1, hist)
 
 
 def _write_run_info(sh: Sheets, r: Results) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import ensemble_results
 from .config import Formulation, RunConfig
+from .ensemble import Ensemble
 from .evaluate import Evaluation, PlanEvaluation, evaluate_plan, today
 from .explain import Explanation
 from .highs_util import highs_version
@@ -45,6 +47,7 @@ class Results:
     warnings: tuple[Problem, ...] = ()
     frontier: tuple[FrontierPoint, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+    ensemble: Ensemble | None = None  # scenario draws (spec §11)
 
     @property
     def prep(self) -> Prepared:
@@ -113,12 +116,13 @@ class Results:
 
 def collect(outcome: Outcome, explanation: Explanation, info: RunInfo,
             warnings: tuple[Problem, ...] = (), *, frontier: tuple[FrontierPoint, ...] = (),
-            alternatives: tuple[Alternative, ...] = ()) -> Results:
+            alternatives: tuple[Alternative, ...] = (),
+            ensemble: Ensemble | None = None) -> Results:
     """The exact evaluations the report's tables are written from."""
     prep = outcome.prep
     plan_eval, nothing_eval = evaluate_plan(prep, outcome.plan), evaluate_plan(prep, Plan())
     return Results(outcome, today(prep), nothing_eval.horizon, plan_eval.horizon, plan_eval,
-                   nothing_eval, explanation, info, warnings, frontier, alternatives)
+                   nothing_eval, explanation, info, warnings, frontier, alternatives, ensemble)
 
 
 def node_name(prep: Prepared, node_index: int) -> str:
@@ -226,6 +230,8 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
         ("base_year", inst.parameters.base_year, ""),
         ("warnings", len(r.warnings), "see the Warnings sheet"),
     ]
+    if r.ensemble is not None:
+        rows += ensemble_results.summary_rows(r.ensemble, r.budget, r.plan)
     return rows
 
 

@@ -1,8 +1,9 @@
 """The route-option master programme on one highspy instance, kept across solves.
 
-A block is a changeable flow in one objective epoch (one-shot runs have one
-epoch; a programme one per year in which projects may open). Per block b of
-flow k and epoch e, with W_b = sum of w_t P_t,k over the epoch's years:
+A block is a changeable flow's network in one objective epoch (one-shot runs
+have one epoch; a programme one per year in which projects may open). Per
+block b of flow k and epoch e, with W_b = sum of w_t P_t,k over the epoch's
+years:
 
     max  constant + sum_b sum_{r of b} W_b v_r z_r        (v_r = (c_r/C0_k)^-e_k)
     s.t. sum_{r of b} z_r = 1                              for each block
@@ -10,16 +11,22 @@ flow k and epoch e, with W_b = sum of w_t P_t,k over the epoch's years:
          the problem's rule rows on w (problem.py);  bounds on w;  z >= 0
 
 where gate(p, e) is the variable "p started early enough to be open in
-epoch e" (w[p, 0] = x_p in a one-shot run). A route (a flow's path, the
-projects whose states it uses, its exact cost) is a column in every block
-of its flow where those projects can be open. The rule rows come from the
-problem and are kept in line with it (``sync``). The master lives in
-highspy directly: column generation adds routes to existing rows, which
-Pyomo's persistent interface can only do by rebuilding constraints
-(docs/performance.md).
+epoch e" (w[p, 0] = x_p in a one-shot run). When the objective is a mixture
+of network variants (spec §11: a draw's closure states, or every draw of a
+robust model), a flow has one *family* per distinct variant of its pruned
+network and elasticity, and its blocks are (family, epoch) with W_b summed
+over the variants (weight times their potential) that share it: variants
+with the same network and elasticity pick the same route for any x, so
+merging them is exact. A route (a path of a family, the projects whose
+states it uses, its exact cost) is a column in every block of its family
+where those projects can be open. The rule rows come from the problem and
+are kept in line with it (``sync``). The master lives in highspy directly:
+column generation adds routes to existing rows, which Pyomo's persistent
+interface can only do by rebuilding constraints (docs/performance.md).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -30,7 +37,7 @@ import numpy as np
 from .highs_util import quiet_highs
 from .network import origins_by_time_value, paths_by_time_value, route
 from .preprocess import Prepared, constant_objective
-from .pricing import FlowNet
+from .pricing import FlowNet, flow_nets
 from .numerics import TINY
 from .problem import Plan, PortfolioProblem, RowKind, RuleRow, Var
 from .solution import Status
@@ -43,17 +50,19 @@ class Route:
     flow: int
     projects: frozenset[str]  # projects whose states the route uses (decisions, timed committed)
     cost: float
+    family: int  # the flow network it is a path of
 
 
 @dataclass(frozen=True)
 class Block:
-    """A changeable flow in one epoch."""
+    """A changeable flow's network (a family) in one epoch."""
 
     index: int
     net: FlowNet
     epoch: int
     scale: float  # W_b * C0^elasticity: a route's objective is scale * cost^-elasticity
     banned: frozenset[str]  # committed projects not yet open in the epoch
+    family: int
 
     @property
     def k(self) -> int:
@@ -65,25 +74,27 @@ class Infeasible(Exception):
 
 
 class RouteMaster:
-    def __init__(self, prep: Prepared, nets: list[FlowNet], problem: PortfolioProblem,
+    def __init__(self, prep: Prepared, problem: PortfolioProblem,
                  log: Callable[[str], None] = lambda _: None):
         self.prep = prep
         self.log = log
-        self.nets = nets
         self.problem = problem
         timeline = prep.timeline
+        self.nets: list[FlowNet] = []  # one per family
+        self.family: dict[tuple[int, int], int] = {}  # (mixture member, flow) -> family
+        scales = self._families(prep)
         self.blocks: list[Block] = []
-        for net in nets:
-            c0e = float(prep.c0[net.k] ** net.elasticity)
-            for e, years in enumerate(timeline.epochs):
-                banned = prep.timed - prep.open_in(years[0])
-                self.blocks.append(Block(len(self.blocks), net, e,
-                                         float(prep.epoch_scale[e, net.k]) * c0e, banned))
+        for (f, e), scale in scales.items():
+            banned = prep.timed - prep.open_in(timeline.epochs[e][0])
+            self.blocks.append(Block(len(self.blocks), self.nets[f], e, scale, banned, f))
         self.blocks_of: dict[int, list[Block]] = {}
         for b in self.blocks:
-            self.blocks_of.setdefault(b.k, []).append(b)
+            self.blocks_of.setdefault(b.family, []).append(b)
         self.gates = {(b.index, p): problem.gate(p, timeline.epoch_start(b.epoch))
                       for b in self.blocks for p in b.net.projects if p not in prep.timed}
+        self._kept_out = {b.index: {p: math.inf for p in b.net.projects if p in b.banned or (
+            p not in prep.timed and self.gates[(b.index, p)] is None)} for b in self.blocks}
+        self._links_of: dict[int, list[tuple[str, int]]] = {b.index: [] for b in self.blocks}
         h = self.h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.var_index = {v: i for i, v in enumerate(problem.variables)}
@@ -102,6 +113,33 @@ class RouteMaster:
         if prep.timed:
             self.routes_of(prep.committed)
         self.routes_of(prep.committed | frozenset(prep.decision))  # everything built
+
+    def _families(self, prep: Prepared) -> dict[tuple[int, int], float]:
+        """Number each distinct (flow, pruned arcs, elasticity, alternative) of
+        the mixture's members as a family with its FlowNet; return the scale
+        of each (family, epoch) block, summed over the members sharing it."""
+        index: dict[tuple, int] = {}
+        scales: dict[tuple[int, int], float] = {}
+        for m, (weight, member) in enumerate(prep.members):
+            fresh = []
+            for fa in member.variable:
+                k = fa.flow
+                alt = member.instance.flows[k].alt_cost
+                key = (k, fa.arcs, float(member.demand.elasticity[k]),
+                       alt if alt is not None and alt <= member.cdn[k] else None)
+                if key not in index:
+                    index[key] = len(index)
+                    fresh.append(fa)
+                self.family[(m, k)] = index[key]
+            if fresh:  # FlowNets only for the new families
+                self.nets += flow_nets(dataclasses.replace(member, variable=tuple(fresh)))
+            for fa in member.variable:
+                k, f = fa.flow, self.family[(m, fa.flow)]
+                c0e = float(prep.c0[k] ** self.nets[f].elasticity)
+                for e in range(len(prep.timeline.epochs)):
+                    scales[(f, e)] = scales.get((f, e), 0.0) + \
+                        weight * float(member.epoch_scale[e, k]) * c0e
+        return scales
 
     # -- rows and bounds from the problem -------------------------------------------
     def sync(self, problem: PortfolioProblem) -> None:
@@ -152,26 +190,22 @@ class RouteMaster:
     def penalties(self, block: Block, duals: np.ndarray) -> dict[str, float]:
         """Link duals of the block's projects; an infinite penalty keeps out the
         projects that cannot be open in its epoch."""
-        out: dict[str, float] = {}
-        for p in block.net.projects:
-            if p in block.banned or (p not in self.prep.timed
-                                     and self.gates[(block.index, p)] is None):
-                out[p] = math.inf
-                continue
-            row = self.link.get((block.index, p))  # rows added since the LP have no dual
-            if row is not None and row < len(duals) and duals[row] > TINY:
-                out[p] = duals[row]
+        out = dict(self._kept_out[block.index])
+        n = len(duals)  # rows added since the LP have no dual
+        for p, row in self._links_of[block.index]:
+            if row < n and duals[row] > TINY:
+                out[p] = float(duals[row])
         return out
 
-    def add_route(self, k: int, cost: float, projects: frozenset[str]) -> bool:
-        """Add a route column to every block of its flow that can take it,
+    def add_route(self, family: int, cost: float, projects: frozenset[str]) -> bool:
+        """Add a route column to every block of its family that can take it,
         unless it is already there; True when new."""
-        key = (k, projects, round(cost, 9))
+        key = (family, projects, round(cost, 9))
         if key in self._seen:
             return False
         self._seen.add(key)
         decisions = sorted(projects - self.prep.timed)
-        for block in self.blocks_of[k]:
+        for block in self.blocks_of[family]:
             if not self.usable(block, projects):
                 continue
             rows = [self.convexity[block.index]]
@@ -180,30 +214,43 @@ class RouteMaster:
                 if link is None:
                     gate = self.var_index[self.gates[(block.index, p)]]
                     link = self.link[(block.index, p)] = self._row(-INF, 0.0, [gate], [-1.0])
+                    self._links_of[block.index].append((p, link))
                 rows.append(link)
             self.h.addCol(block.scale * cost ** -block.net.elasticity, 0.0, INF, len(rows),
                           np.array(rows, dtype=np.int32), np.ones(len(rows)))
-        self.routes.append(Route(k, projects, cost))
+        self.routes.append(Route(self.nets[family].k, projects, cost, family))
         return True
 
     def routes_of(self, applied: frozenset[str]) -> None:
-        """Add each changeable flow's best route with exactly these projects applied."""
-        prep = self.prep
-        inst = prep.instance
-        flows = [inst.flows[fd.k] for fd in self.nets]
-        vots = [inst.value_of_time(f) for f in flows]
-        paths = paths_by_time_value(prep.network, applied,
-                                    origins_by_time_value(prep.network, flows, vots))
-        tracked = set(prep.decision) | prep.timed
-        for fd, vot in zip(self.nets, vots):
-            p = paths[vot]
-            c = p.cost[p.origins.index(fd.origin), fd.destination]
-            if fd.alt is not None and fd.alt <= c:
-                self.add_route(fd.k, fd.alt, frozenset())
+        """Add each changeable flow's best route with exactly these projects
+        applied, on every network variant of the mixture."""
+        tracked = set(self.prep.decision) | self.prep.timed
+        done: set[tuple[int, int]] = set()
+        known: dict[int, dict] = {}  # network -> shortest paths, shared by its variants
+        for m, (_, member) in enumerate(self.prep.members):
+            todo = [(fa, self.family[(m, fa.flow)]) for fa in member.variable
+                    if (fa.flow, self.family[(m, fa.flow)]) not in done]
+            if not todo:
                 continue
-            states = route(p, fd.origin, fd.destination)
-            used = frozenset(s.project for s in states if s.project in tracked)
-            self.add_route(fd.k, float(c), used)
+            inst = member.instance
+            flows = [inst.flows[fa.flow] for fa, _ in todo]
+            vots = [inst.value_of_time(f) for f in flows]
+            paths = known.setdefault(id(member.network), {})
+            ends = origins_by_time_value(member.network, flows, vots)
+            missing = {v: o for v, o in ends.items()
+                       if v not in paths or not o <= set(paths[v].origins)}
+            paths.update(paths_by_time_value(member.network, applied, missing))
+            for (fa, family), vot in zip(todo, vots):
+                done.add((fa.flow, family))
+                fd = self.nets[family]
+                p = paths[vot]
+                c = p.cost[p.origins.index(fd.origin), fd.destination]
+                if fd.alt is not None and fd.alt <= c:
+                    self.add_route(family, fd.alt, frozenset())
+                    continue
+                states = route(p, fd.origin, fd.destination)
+                used = frozenset(s.project for s in states if s.project in tracked)
+                self.add_route(family, float(c), used)
 
     # -- solving ----------------------------------------------------------------------
     def _set_integer(self, integer: bool) -> None:
@@ -214,10 +261,18 @@ class RouteMaster:
                                          np.array([kind] * n))
 
     def solve_lp(self) -> tuple[float, np.ndarray, dict[Var, float]]:
-        """The route LP: (value, row duals, w). Raises Infeasible."""
+        """The route LP: (value, row duals, w). Raises Infeasible. A re-solve
+        that HiGHS cannot finish from the previous basis (status unknown, seen
+        on scenario draws whose costs span 1e-3 to 1e4) is solved again from
+        scratch."""
         self._set_integer(False)
         self.h.run()
         status = self.h.getModelStatus()
+        if status not in (highspy.HighsModelStatus.kOptimal,
+                          highspy.HighsModelStatus.kInfeasible):
+            self.h.clearSolver()
+            self.h.run()
+            status = self.h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible
         if status != highspy.HighsModelStatus.kOptimal:

@@ -11,7 +11,10 @@ closes it.
 
 The time of a solve is spent in named parts of its deadline: root column
 generation at most ROOT_SHARE of it, each MIP over the routes at most
-MIP_SHARE of what is left, the rest in branch-and-bound.
+MIP_SHARE of what is left and no longer than root column generation took
+(a heuristic should not outweigh the proof: on a robust model over many
+draws the MIP over tens of thousands of routes can take minutes to find
+nothing better than its start), the rest in branch-and-bound.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
 from .preprocess import required_closure
-from .pricing import flow_nets, score_upper_bound, search_routes
+from .pricing import Priced, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .route_master import Infeasible, RouteMaster
 from .solution import Solution, Status
@@ -62,9 +65,10 @@ class RouteSolver:
                  on_log_line: Callable[[str], None] | None = None):
         self.prep = problem.prep
         self._say = on_log_line or (lambda _: None)
-        self.master = RouteMaster(self.prep, flow_nets(self.prep), problem, log=self._say)
+        self.master = RouteMaster(self.prep, problem, log=self._say)
         self.stats = RouteStats()
         self.converged = False
+        self._fruitless: dict[int, tuple[float, dict[str, float]]] = {}  # block -> its duals
 
     def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
               start: Plan | None = None) -> Solution:
@@ -115,13 +119,17 @@ class RouteSolver:
                         excess += max(0.0, ub - duals[m.convexity[b.index]])
                     return min(bound, lp_value + excess)
                 pi = duals[m.convexity[block.index]]
-                priced = search_routes(block.net, m.penalties(block, duals), pi,
-                                       keep=ROUTES_PER_FLOW, scale=block.scale, deadline=deadline)
+                penalty = m.penalties(block, duals)
+                if self._fruitless_still(block.index, pi, penalty):
+                    continue
+                priced = search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW,
+                                       scale=block.scale, deadline=deadline)
+                self._remember(block.index, pi, penalty, priced)
                 excess += max(0.0, priced.upper - pi)  # a bound also when cut short
                 tol = REL * max(1.0, abs(pi))
                 for score, cost, used in priced.routes:
                     if score > pi + tol:
-                        added += m.add_route(block.k, cost, used)
+                        added += m.add_route(block.family, cost, used)
             bound = min(bound, lp_value + excess)
             self.stats.lp_iterations += 1
             self._say(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"
@@ -131,6 +139,27 @@ class RouteSolver:
                 return bound
             if deadline.expired():
                 return bound
+
+    def _remember(self, block: int, pi: float, penalty: dict[str, float],
+                  priced: Priced) -> None:
+        """Keep the duals at which a block's complete search found no route
+        above pi."""
+        if priced.routes or not priced.complete:
+            self._fruitless.pop(block, None)
+        else:
+            self._fruitless[block] = (pi, penalty)
+
+    def _fruitless_still(self, block: int, pi: float, penalty: dict[str, float]) -> bool:
+        """Skip a search that cannot find anything: the block found no route
+        scoring above its convexity dual before, and since then that dual has
+        not fallen and no project's penalty has fallen (a route's score can
+        only have fallen, the bar only risen). Exact: the search is a function
+        of these duals alone."""
+        before = self._fruitless.get(block)
+        if before is None:
+            return False
+        old_pi, old_penalty = before
+        return pi >= old_pi and all(penalty.get(p, 0.0) >= v for p, v in old_penalty.items())
 
     # -- the algorithm --------------------------------------------------------------------
     def _branch_and_price(self, problem: PortfolioProblem, deadline: Deadline, gap: float,
@@ -157,9 +186,13 @@ class RouteSolver:
         rounded = problem.plan_of(root_w)
         if problem.fits(rounded) and exact(rounded) > best_value:
             best, best_value = rounded, exact(rounded)
-        for _ in range(MIP_ROUNDS):  # MIP over the routes; add the exact routes of its pick
+        proven_at_root = best is not None and \
+            bound - best_value <= gap * abs(best_value) + REL * abs(best_value)
+        root_s = stats.times["lp"]
+        for _ in range(0 if proven_at_root else MIP_ROUNDS):  # MIP over the routes; add the
+            # exact routes of its pick (not needed when the start is proven at the root)
             status, chosen, _, _ = m.solve_mip(
-                time_limit=max(MIP_MIN_S, MIP_SHARE * deadline.remaining()),
+                time_limit=max(MIP_MIN_S, min(MIP_SHARE * deadline.remaining(), root_s)),
                 gap=gap / 10, start=best)
             if status is Status.INFEASIBLE:
                 return self._infeasible(deadline)

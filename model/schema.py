@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .config import Formulation
-from .instance import Decision
+from .instance import Decision, Quantity
 
 Kind = Literal["id", "text", "number", "integer", "enum", "idlist", "raw"]
 
@@ -97,6 +97,8 @@ ENVELOPE_SCOPES = ("country", "group")
 NODE_KINDS = ("city", "port", "border", "hub", "terminal")
 OBJECTIVES = ("volume", "value")
 FORMULATIONS = tuple(f.value for f in Formulation)
+QUANTITIES = tuple(q.value for q in Quantity)
+MAX_CLOSURES = 8  # closure_days rows: each doubles the network states a draw weighs (spec §11)
 
 # Beyond any real value, and beyond what the volume curve V0 * (C0/C)^e can
 # compute: an elasticity of 1000 overflows, and hangs the solver well before;
@@ -268,6 +270,18 @@ SHEETS: tuple[Sheet, ...] = (
         Column("cap_musd", "number", "USD million",
                "Most the financier disburses that year (blank = no yearly limit)", minimum=0),
     ), key=("year",), optional=True),
+    Sheet("Uncertainty", "Optional: triangular ranges that scenario draws sample"
+          " (--scenarios)", (
+        Column("quantity", "enum", "", "growth_pct (percentage points added), base_volume,"
+               " elasticity, capex, border_time (multipliers) or closure_days (days a year"
+               " the segment is closed)", required=True, needed=True, choices=QUANTITIES),
+        Column("target", "id", "", "Blank = all; a commodity (growth_pct, base_volume,"
+               " elasticity), a project_id or country (capex), a border segment_id"
+               " (border_time), a segment_id (closure_days: required)"),
+        Column("low", "number", "", "Lowest value", required=True, needed=True),
+        Column("mode", "number", "", "Most likely value", required=True, needed=True),
+        Column("high", "number", "", "Highest value", required=True, needed=True),
+    ), key=("quantity", "target"), optional=True),
 )
 
 SHEET_BY_NAME = {s.name: s for s in SHEETS}

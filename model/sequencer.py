@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from .appraisal import appraise_plan
 from .clock import Deadline
@@ -72,15 +72,18 @@ class Outcome:
 
 
 def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None = None,
-             prep: Prepared | None = None, deadline: Deadline | None = None) -> Outcome:
+             prep: Prepared | None = None, capex: Mapping[str, float] | None = None,
+             hint: Plan | None = None, deadline: Deadline | None = None) -> Outcome:
     """The best portfolio for the configured budget, by the deadline (the time
     limit from now unless the caller's, which a signal may cancel, is given).
     Infeasibility found before solving comes back as status 'infeasible' with
-    the reasons."""
+    the reasons. A scenario passes its prepared network and its financed
+    capex; ``hint`` (a portfolio found elsewhere) starts the solver when it
+    fits and beats the ranking, so the optimum is never below it."""
     deadline = deadline if deadline is not None else Deadline(config.time_limit_s)
     t = time.perf_counter()
     prep = prep if prep is not None else prepare(instance)
-    problem = PortfolioProblem(prep, config.budget_musd)
+    problem = PortfolioProblem(prep, config.budget_musd, dict(capex or {}))
     reasons = check_feasibility(problem)
     if reasons:
         return Outcome(problem, Solution(Status.INFEASIBLE, message="; ".join(reasons)),
@@ -92,7 +95,10 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     timings["ranking"] = time.perf_counter() - t
     t = time.perf_counter()
     gap = target_gap(problem, ranking, config)
-    solution = solver.solve(problem, deadline=deadline, gap=gap, start=ranking.plan)
+    start = ranking.plan
+    if hint is not None and problem.fits(hint) and objective(prep, hint) > ranking.objective:
+        start = hint
+    solution = solver.solve(problem, deadline=deadline, gap=gap, start=start)
     timings["solve"] = time.perf_counter() - t
     return Outcome(problem, solution, best_of(problem, solution, ranking), timings, solver,
                    ranking, gap)

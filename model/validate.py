@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .config import RunConfig
-from .instance import (Attributes, Decision, Effect, Envelope, Flow, Instance, Node,
-                       Parameters, Problem, Project, Segment, YearCap)
+from .instance import (DAYS_A_YEAR, Attributes, Decision, Effect, Envelope, Flow, Instance, Node,
+                       Parameters, Problem, Project, Quantity, Segment, Uncertain, YearCap)
 from .magnitudes import check_flow_volumes
 from .network import build_network, flow_costs
 from .preprocess import blocked_projects
 from .reader import UNREADABLE, RawSheet, RawWorkbook
-from .schema import (PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES, SHEET_BY_NAME, SHEETS,
-                     Column, Parameter, normalise)
+from .schema import (MAX_CLOSURES, PARAMETER_BY_NAME, PARAMETERS, SEGMENT_ATTRIBUTES,
+                     SHEET_BY_NAME, SHEETS, Column, Parameter, normalise)
 
 
 @dataclass(frozen=True)
@@ -598,6 +598,96 @@ def check_envelopes(records: list[Record], projects: list[Project]
     return tuple(out), problems
 
 
+DEMAND_QUANTITIES = (Quantity.GROWTH, Quantity.BASE_VOLUME, Quantity.ELASTICITY)
+
+
+def check_uncertainty(records: list[Record], demand: list[Record], projects: list[Project],
+                      segments: list[Segment]) -> tuple[tuple[Uncertain, ...], list[Problem]]:
+    """Spec §11: low <= mode <= high; a target the quantity can reach; values
+    a draw can use (multipliers > 0, growth above -100 %, closures within a
+    year); at most MAX_CLOSURES closure rows."""
+    problems: list[Problem] = []
+    out: list[Uncertain] = []
+    closures = 0
+    for rec in records:
+        quantity, low, mode, high = (rec[c] for c in ("quantity", "low", "mode", "high"))
+        if None in (quantity, low, mode, high):
+            continue  # reported where parsed
+        quantity = Quantity(quantity)
+        target = rec["target"] or ""
+        if not low <= mode <= high:
+            column = "mode" if mode < low else "high"
+            problems.append(_problem("Uncertainty", rec.row, column, rec[column],
+                                     f"expected low <= mode <= high (low {low:g}, mode"
+                                     f" {mode:g}, high {high:g})"))
+            continue
+        found = _check_target(rec.row, quantity, target, demand, projects, segments)
+        found += _check_range(rec.row, quantity, target, low, high, demand)
+        if quantity is Quantity.CLOSURE:
+            closures += 1
+            if closures > MAX_CLOSURES:
+                found.append(_problem("Uncertainty", rec.row, "quantity", str(quantity),
+                                      f"at most {MAX_CLOSURES} closure_days rows are allowed"
+                                      f" (each doubles the network states a draw weighs);"
+                                      f" this is number {closures}"))
+        problems += found
+        if not found:
+            out.append(Uncertain(quantity, target, low, mode, high))
+    return tuple(out), problems
+
+
+def _check_target(row: int, quantity: Quantity, target: str, demand: list[Record],
+                  projects: list[Project], segments: list[Segment]) -> list[Problem]:
+    """What a row's target may name, by quantity (spec §11)."""
+    def wrong(message: str) -> list[Problem]:
+        return [_problem("Uncertainty", row, "target", target or None, message)]
+
+    if quantity in DEMAND_QUANTITIES:
+        labels = sorted({r["commodity"] for r in demand if r["commodity"]})
+        if target and target not in labels:
+            return wrong(f"no flow on Demand has commodity '{target}'; {quantity} takes a"
+                         " commodity or a blank (all flows); known: "
+                         + (", ".join(labels) or "none"))
+    elif quantity is Quantity.CAPEX:
+        countries = sorted({p.country for p in projects} - {""})
+        if target and target not in {p.project_id for p in projects} | set(countries):
+            return wrong(f"'{target}' is neither a project_id nor a country on Projects;"
+                         " capex takes either, or a blank (all projects); countries: "
+                         + (", ".join(countries) or "none"))
+    else:
+        modes = {s.segment_id: s.mode for s in segments}
+        if quantity is Quantity.CLOSURE and not target:
+            return wrong("blank; closure_days needs the segment_id of the segment that"
+                         " closes")
+        if target and target not in modes:
+            return wrong(f"unknown segment '{target}'; it is not on sheet 'Segments'")
+        if quantity is Quantity.BORDER_TIME and target and modes[target] != "border":
+            return wrong(f"segment {target} is a {modes[target]} segment; border_time"
+                         " applies to border segments (mode border), or a blank for all")
+    return []
+
+
+def _check_range(row: int, quantity: Quantity, target: str, low: float, high: float,
+                 demand: list[Record]) -> list[Problem]:
+    """Values a draw can apply: a multiplier > 0, a growth that stays above
+    -100 % a year on every flow it reaches, closure days within [0, 365]."""
+    if quantity.multiplier and low <= 0:
+        return [_problem("Uncertainty", row, "low", low,
+                         f"{quantity} is a multiplier; expected low > 0")]
+    if quantity is Quantity.CLOSURE and (low < 0 or high > DAYS_A_YEAR):
+        column, value = ("low", low) if low < 0 else ("high", high)
+        return [_problem("Uncertainty", row, column, value,
+                         f"closure_days must lie within [0, {DAYS_A_YEAR:g}]")]
+    if quantity is Quantity.GROWTH:
+        reached = [r["growth_pct"] or 0.0 for r in demand
+                   if not target or r["commodity"] == target]
+        if reached and min(reached) + low <= -100:
+            return [_problem("Uncertainty", row, "low", low,
+                             f"adds {low:g} points to a growth of {min(reached):g} % a year:"
+                             " growth must stay above -100 %")]
+    return []
+
+
 # --- assembly -----------------------------------------------------------------
 
 def validate(raw: RawWorkbook
@@ -665,6 +755,9 @@ def validate(raw: RawWorkbook
                                         params.get("horizon_year"))
     envelopes, env_problems = check_envelopes(tables.get("Envelopes", []), projects)
     problems += env_problems
+    uncertainty, u_problems = check_uncertainty(tables.get("Uncertainty", []),
+                                                tables["Demand"], projects, segments)
+    problems += u_problems
     effect_recs = [r for r in tables["ProjectEffects"] if r["project_id"] in project_ids]
     effects, e_problems = check_effects(effect_recs, segment_recs, values)
     problems += e_problems
@@ -714,7 +807,7 @@ def validate(raw: RawWorkbook
     warnings = tuple(p for p in problems if p.severity == "warning")
     return (Instance(parameters, nodes, tuple(segments), tuple(projects),
                      tuple(unique_effects), tuple(f for _, f in flows), warnings, years,
-                     envelopes), config, tuple(problems))
+                     envelopes, uncertainty), config, tuple(problems))
 
 
 def _check_keys(tables: dict[str, list[Record]]) -> list[Problem]:

@@ -25,10 +25,13 @@ def flow_vot(inst: Instance, f: Flow) -> float:
 
 
 def sp(inst: Instance, applied: set[str], origin: str, destination: str,
-       vot: float | None = None) -> float:
+       vot: float | None = None, closed: frozenset[str] = frozenset()) -> float:
+    """Least cost; ``closed`` segments are not there at all (spec §11)."""
     vot = inst.parameters.value_of_time if vot is None else vot
     adj: dict[str, list[tuple[str, float]]] = {n.node_id: [] for n in inst.nodes}
     for s in inst.segments:
+        if s.segment_id in closed:
+            continue
         costs = [gc(s.attributes, vot)] if s.status == "open" else []
         costs += [gc(e.attributes, vot) for e in inst.effects
                   if e.segment_id == s.segment_id and e.project_id in applied]
@@ -51,10 +54,28 @@ def sp(inst: Instance, applied: set[str], origin: str, destination: str,
     return float("inf")
 
 
-def volume(inst: Instance, selected: set[str], weighted: bool = False) -> float:
-    """V(x) of spec §4 with x = selected + committed."""
+def volume(inst: Instance, selected: set[str], weighted: bool = False,
+           closed: frozenset[str] = frozenset(), today: Instance | None = None) -> float:
+    """V(x) of spec §4 with x = selected + committed; ``closed`` segments
+    removed; today's cost from ``today`` (a draw's base instance) if given."""
     applied = set(selected) | {p.project_id for p in inst.projects if p.decision == "committed"}
-    return year_volume(inst, applied, inst.parameters.horizon_year, weighted)
+    return year_volume(inst, applied, inst.parameters.horizon_year, weighted, closed, today)
+
+
+def expected_volume(inst: Instance, selected: set[str], closures: dict[str, float],
+                    weighted: bool = False, today: Instance | None = None) -> float:
+    """Spec §11: segment s closed a share q_s of the year, independently: the
+    volume over every subset of closed segments, weighted by its probability."""
+    names = sorted(closures)
+    total = 0.0
+    for bits in itertools.product((0, 1), repeat=len(names)):
+        p = 1.0
+        for s, b in zip(names, bits):
+            p *= closures[s] if b else 1.0 - closures[s]
+        if p > 0:
+            closed = frozenset(s for s, b in zip(names, bits) if b)
+            total += p * volume(inst, selected, weighted, closed, today)
+    return total
 
 
 def feasible(inst: Instance, selected: set[str], budget: float) -> bool:
@@ -243,7 +264,7 @@ def schedule_feasible(inst: Instance, starts: dict[str, int], budget: float) -> 
 
 
 def cumulative(inst: Instance, starts: dict[str, int], weighted: bool = False,
-               cache: dict | None = None) -> float:
+               cache: dict | None = None, closed: frozenset[str] = frozenset()) -> float:
     """W = sum over t = first programme year .. horizon of w_t V_t(X_t), with
     X_t the committed projects open by t and the selected ones with
     start + duration <= t (spec §9.2)."""
@@ -258,20 +279,23 @@ def cumulative(inst: Instance, starts: dict[str, int], weighted: bool = False,
         open_now = {p.project_id for p in inst.projects if p.decision == "committed"
                     and (p.open_year if p.open_year is not None else first) <= t}
         open_now |= {p for p, s in starts.items() if s + by_id[p].duration_years <= t}
-        key = (frozenset(open_now), t)
+        key = (frozenset(open_now), t, closed)
         if key not in cache:
-            cache[key] = year_volume(inst, open_now, t, weighted)
+            cache[key] = year_volume(inst, open_now, t, weighted, closed)
         total += (1 + rate) ** -(t - first) * cache[key]
     return total
 
 
-def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = False) -> float:
-    """V_t with exactly these projects applied and potentials grown to ``year``."""
+def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = False,
+                closed: frozenset[str] = frozenset(), today: Instance | None = None) -> float:
+    """V_t with exactly these projects applied, the ``closed`` segments
+    removed, and potentials grown to ``year``; today's cost from ``today`` (a
+    draw's base instance) if given."""
     total = 0.0
     for f in inst.flows:
         vot = flow_vot(inst, f)
-        c0 = sp(inst, set(), f.origin, f.destination, vot)
-        c = sp(inst, applied, f.origin, f.destination, vot)
+        c0 = sp(today or inst, set(), f.origin, f.destination, vot)
+        c = sp(inst, applied, f.origin, f.destination, vot, closed)
         if f.alt_cost is not None:
             c0, c = min(c0, f.alt_cost), min(c, f.alt_cost)
         grown = f.base_volume_kt * (1 + f.growth_pct / 100) ** (year - inst.parameters.base_year)
@@ -280,10 +304,29 @@ def year_volume(inst: Instance, applied: set[str], year: int, weighted: bool = F
     return total
 
 
-def best_schedule(inst: Instance, budget: float, weighted: bool = False
+def expected_cumulative(inst: Instance, starts: dict[str, int], closures: dict[str, float],
+                        cache: dict | None = None) -> float:
+    """Spec §9.2 W under spec §11 closures: over every subset of closed
+    segments, weighted by its probability."""
+    names = sorted(closures)
+    cache = {} if cache is None else cache
+    total = 0.0
+    for bits in itertools.product((0, 1), repeat=len(names)):
+        p = 1.0
+        for s, b in zip(names, bits):
+            p *= closures[s] if b else 1.0 - closures[s]
+        if p > 0:
+            closed = frozenset(s for s, b in zip(names, bits) if b)
+            total += p * cumulative(inst, starts, cache=cache, closed=closed)
+    return total
+
+
+def best_schedule(inst: Instance, budget: float, weighted: bool = False,
+                  closures: dict[str, float] | None = None
                   ) -> tuple[float, dict[str, int]] | None:
     """Enumerate every schedule: each candidate or must_do project not
-    selected, or started in one programme year."""
+    selected, or started in one programme year (under closures, the
+    expected W)."""
     years = programme_years(inst)
     free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
     options = [[None] + years for _ in free]
@@ -293,7 +336,8 @@ def best_schedule(inst: Instance, budget: float, weighted: bool = False
         starts = {p: s for p, s in zip(free, combo) if s is not None}
         if not schedule_feasible(inst, starts, budget):
             continue
-        w = cumulative(inst, starts, weighted, cache)
+        w = cumulative(inst, starts, weighted, cache) if not closures else \
+            expected_cumulative(inst, starts, closures, cache)
         if best is None or w > best[0] + 1e-12:
             best = (w, starts)
     return best
@@ -342,3 +386,88 @@ def random_programme(seed: int) -> Generated:
     budget = round(total * rng.uniform(0.3, 0.9), 1)
     return Generated(programme, dataclasses.replace(gen.config, budget_musd=budget,
                                                     mip_gap=1e-6))
+
+
+# --- scenario draws (spec §11) ----------------------------------------------------------
+
+def apply_draw(inst: Instance, rows, values) -> tuple[Instance, dict[str, float]]:
+    """Spec §11 by hand: each Uncertainty row with its drawn value.
+    growth_pct adds points, base_volume / elasticity / capex multiply
+    (target blank, or the flow's commodity, or the project's id or country),
+    border_time multiplies fixed_time_h of border segments as they are and as
+    projects leave them, closure_days closes its segment days/365 of the year.
+    Returns the draw's instance and its closures {segment: share of the year}."""
+    def reaches(target: str, *names: str) -> bool:
+        return target == "" or target in names
+
+    flows = []
+    for f in inst.flows:
+        g, b, e = f.growth_pct, f.base_volume_kt, f.elasticity
+        for r, v in zip(rows, values):
+            if not reaches(r.target, f.commodity):
+                continue
+            if r.quantity == "growth_pct":
+                g += v
+            elif r.quantity == "base_volume":
+                b *= v
+            elif r.quantity == "elasticity":
+                e *= v
+        flows.append(dataclasses.replace(f, growth_pct=g, base_volume_kt=b, elasticity=e))
+    projects = []
+    for p in inst.projects:
+        c = p.capex_musd
+        for r, v in zip(rows, values):
+            if r.quantity == "capex" and reaches(r.target, p.project_id, p.country):
+                c *= v
+        projects.append(dataclasses.replace(p, capex_musd=c))
+    borders = {s.segment_id for s in inst.segments if s.mode == "border"}
+
+    def dwell(segment_id: str, a: Attributes) -> Attributes:
+        factor = 1.0
+        for r, v in zip(rows, values):
+            if r.quantity == "border_time" and segment_id in borders \
+                    and reaches(r.target, segment_id):
+                factor *= v
+        return dataclasses.replace(a, fixed_time_h=a.fixed_time_h * factor)
+
+    segments = tuple(dataclasses.replace(s, attributes=dwell(s.segment_id, s.attributes))
+                     for s in inst.segments)
+    effects = tuple(dataclasses.replace(e, attributes=dwell(e.segment_id, e.attributes))
+                    for e in inst.effects)
+    closures = {r.target: v / 365.0 for r, v in zip(rows, values)
+                if r.quantity == "closure_days"}
+    return (dataclasses.replace(inst, flows=tuple(flows), projects=tuple(projects),
+                                segments=segments, effects=effects), closures)
+
+
+def best_in_draw(inst: Instance, rows, values, budget: float
+                 ) -> tuple[float, frozenset[str]] | None:
+    """Enumerate every portfolio feasible at the draw's capex: the best
+    expected volume in the draw (today's costs from the base instance)."""
+    drawn, closures = apply_draw(inst, rows, values)
+    free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
+    best = None
+    for r in range(len(free) + 1):
+        for combo in itertools.combinations(free, r):
+            if feasible(drawn, set(combo), budget):
+                v = expected_volume(drawn, set(combo), closures, today=inst)
+                if best is None or v > best[0]:
+                    best = (v, frozenset(combo))
+    return best
+
+
+def best_robust(inst: Instance, rows, draws, budget: float
+                ) -> tuple[float, frozenset[str]] | None:
+    """Enumerate every portfolio feasible at the base capex: the best mean
+    over the draws of the expected volume (the sample-average problem)."""
+    drawn = [apply_draw(inst, rows, values) for values in draws]
+    free = [p.project_id for p in inst.projects if p.decision in ("candidate", "must_do")]
+    best = None
+    for r in range(len(free) + 1):
+        for combo in itertools.combinations(free, r):
+            if feasible(inst, set(combo), budget):
+                v = sum(expected_volume(d, set(combo), c, today=inst)
+                        for d, c in drawn) / len(drawn)
+                if best is None or v > best[0]:
+                    best = (v, frozenset(combo))
+    return best

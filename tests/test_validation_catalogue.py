@@ -83,6 +83,17 @@ def envelopes(*rows: list[Any]) -> Mutation:
     return add_sheet("Envelopes", ["scope", "key", "min_musd", "max_musd"], *rows)
 
 
+def uncertainty(*rows: list[Any]) -> Mutation:
+    return add_sheet("Uncertainty", ["quantity", "target", "low", "mode", "high"], *rows)
+
+
+def more_segments(count: int) -> Mutation:
+    """Segments s6, s7, ... (roads A-B) after tiny's five."""
+    return chain(*(row("Segments", 7 + i, segment_id=f"s{6 + i}", from_node="A", to_node="B",
+                       mode="road", length_km=100, speed_kmh=50, cost_usd_per_tkm=0.1)
+                   for i in range(count)))
+
+
 def header(sheet: str, column: str, text: str) -> Mutation:
     return cell(sheet, 1, column, text)
 
@@ -364,6 +375,41 @@ ERRORS = {
     "envelope min above max": (
         chain(column_cell("Projects", 2, "country", "PK"), envelopes(["country", "PK", 30, 10])),
         "Envelopes", 2, "min_musd", ["min_musd is above max_musd (10)"]),
+    # scenario ranges (spec §11)
+    "uncertainty mode below low": (uncertainty(["growth_pct", None, 1, 0, 2]), "Uncertainty", 2,
+                                   "mode", ["expected low <= mode <= high", "low 1, mode 0"]),
+    "unknown uncertainty quantity": (uncertainty(["weather", None, 1, 1, 1]), "Uncertainty", 2,
+                                     "quantity", ["unknown value", "growth_pct, base_volume"]),
+    "blank uncertainty value": (uncertainty(["capex", None, None, 1, 1.5]), "Uncertainty", 2,
+                                "low", ["blank; expected a number"]),
+    "uncertainty commodity not on Demand": (
+        uncertainty(["elasticity", "oil", 0.8, 1, 1.2]), "Uncertainty", 2, "target",
+        ["no flow on Demand has commodity 'oil'", "known: grain"]),
+    "capex target neither project nor country": (
+        uncertainty(["capex", "p9", 1, 1.1, 1.6]), "Uncertainty", 2, "target",
+        ["'p9' is neither a project_id nor a country"]),
+    "border_time on a road segment": (uncertainty(["border_time", "s1", 0.8, 1, 1.5]),
+                                      "Uncertainty", 2, "target",
+                                      ["segment s1 is a road segment", "border segments"]),
+    "closure without a segment": (uncertainty(["closure_days", None, 0, 10, 30]),
+                                  "Uncertainty", 2, "target",
+                                  ["closure_days needs the segment_id"]),
+    "closure of an unknown segment": (uncertainty(["closure_days", "s9", 0, 10, 30]),
+                                      "Uncertainty", 2, "target", ["unknown segment 's9'"]),
+    "closure longer than a year": (uncertainty(["closure_days", "s1", 0, 10, 400]),
+                                   "Uncertainty", 2, "high", ["within [0, 365]"]),
+    "multiplier not positive": (uncertainty(["base_volume", None, 0, 1, 1.2]), "Uncertainty",
+                                2, "low", ["base_volume is a multiplier", "low > 0"]),
+    "growth to -100 % or less": (uncertainty(["growth_pct", None, -103, 0, 1]), "Uncertainty",
+                                 2, "low", ["growth must stay above -100 %"]),
+    "more than 8 closures": (
+        chain(more_segments(4),
+              uncertainty(*[["closure_days", f"s{i}", 0, 5, 20] for i in range(1, 10)])),
+        "Uncertainty", 10, "quantity", ["at most 8 closure_days rows", "number 9"]),
+    "duplicate uncertainty row": (uncertainty(["capex", "p1", 1, 1.1, 1.5],
+                                              ["capex", "p1", 1, 1.2, 1.9]),
+                                  "Uncertainty", 3, "quantity",
+                                  ["duplicate: 'capex / p1' already on row 2"]),
     "appraisal ends before benefits start": (
         row("Parameters", 10, parameter="appraisal_end_year", value=2025),
         "Parameters", 10, "value", ["appraisal_end_year must be after base_year (2025)"]),

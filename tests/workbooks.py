@@ -119,3 +119,16 @@ def from_instance(inst, config=None) -> dict[str, list[list[Any]]]:
                  "alt_cost_usd_per_t": f.alt_cost, "value_usd_per_t": f.value_usd_per_t,
                  "value_of_time_usd_per_t_h": f.value_of_time}
                 for f in inst.flows])
+
+
+UNCERTAINTY_HEADER = ["quantity", "target", "low", "mode", "high"]
+
+
+def with_uncertainty(path: Path, rows: list[list[Any]]) -> Path:
+    """Add an Uncertainty sheet (spec §11) to a workbook on disk."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Uncertainty")
+    for row in [UNCERTAINTY_HEADER] + rows:
+        ws.append(row)
+    wb.save(path)
+    return path
