@@ -56,10 +56,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     help=f"input workbook (default: {DEFAULT_INPUT})")
     ap.add_argument("--output", type=Path,
                     help="report workbook (default: outputs/<input>_budget<B>.xlsx)")
-    ap.add_argument("--formulation", choices=("paths", "arc"),
-                    help="paths: route options by column generation, exact volumes (default"
-                         " unless the Parameters sheet says otherwise); arc: the spec's arc"
-                         " flows with a piecewise-linear volume curve")
+    ap.add_argument("--formulation", choices=("auto", "paths", "arc"),
+                    help="auto (default unless the Parameters sheet says otherwise): paths,"
+                         " raced by arc on the second core when a solve does not settle within"
+                         " 2 s, keeping the best portfolio and the smaller bound of either;"
+                         " paths: route options by column generation, exact volumes; arc: the"
+                         " spec's arc flows with a piecewise-linear volume curve")
     ap.add_argument("--time-limit", type=_positive, metavar="SECONDS",
                     help="solver time limit (default: time_limit_s on Parameters, else 300)")
     ap.add_argument("--gap", type=_gap, metavar="FRACTION",

@@ -12,7 +12,8 @@ from enum import Enum
 
 
 class Formulation(str, Enum):
-    PATHS = "paths"  # route options by branch-and-price, exact volumes (default)
+    AUTO = "auto"  # paths, raced by arc on the second core when not settled quickly (default)
+    PATHS = "paths"  # route options by branch-and-price, exact volumes
     ARC = "arc"  # the spec's arc flows with a piecewise-linear volume curve
 
     def __str__(self) -> str:
@@ -27,7 +28,7 @@ class RunConfig:
     mip_gap: float = 0.001
     gain_gap: float = 0.005
     pwl_tolerance: float = 0.002  # the arc formulation's volume curve
-    formulation: Formulation = Formulation.PATHS
+    formulation: Formulation = Formulation.AUTO
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formulation", Formulation(self.formulation))

@@ -250,3 +250,14 @@ def constant_objective(prep: Prepared) -> float:
     value = prep.epoch_scale[:, fixed].sum(axis=0) if len(prep.epoch_scale) > 1 \
         else prep.epoch_scale[0, fixed]
     return float(sum(value * ratio))  # in flow order, as the solvers' offsets always were
+
+
+def all_open_bound(prep: Prepared) -> float:
+    """A valid upper bound on any plan's objective, known before any solve:
+    every flow at its least cost (every selectable project open) in every
+    epoch (each variant of a mixture at its own); a solver cut short before
+    its first bound reports this one."""
+    if prep.mixture:
+        return sum(w * all_open_bound(m) for w, m in prep.mixture)
+    ratio = (prep.cmin / prep.c0) ** -prep.demand.elasticity
+    return float((prep.epoch_scale @ ratio).sum())

@@ -169,7 +169,7 @@ def summary_rows(r: Results) -> list[tuple[str, Any, str]]:
     inst = r.prep.instance
     sol = r.solution
     value_mode = inst.parameters.objective == "value"
-    exact = r.config.formulation is Formulation.PATHS
+    exact = r.config.formulation is not Formulation.ARC
     unit = "USD million/yr" if value_mode else "kt/yr"
     rows: list[tuple[str, Any, str]] = [
         ("budget_musd", r.budget, f"USD million ({r.config.budget_source})"),
@@ -490,9 +490,11 @@ def run_info_rows(r: Results) -> list[tuple[str, Any]]:
         ("python", platform.python_version()), ("pyomo", version("pyomo")),
         ("highspy", version("highspy")), ("HiGHS", highs_version()),
         ("formulation", str(config.formulation)),
-        ("solver_interface", "highspy directly (route master, branch-and-price)"
-         if config.formulation is Formulation.PATHS
-         else "pyomo.contrib.solver highs (persistent)"),
+        ("solver_interface", {
+            Formulation.PATHS: "highspy directly (route master, branch-and-price)",
+            Formulation.AUTO: "highspy directly (route master, branch-and-price); the arc"
+                              " formulation through Pyomo in a second process when raced",
+            Formulation.ARC: "pyomo.contrib.solver highs (persistent)"}[config.formulation]),
         ("time_limit_s", config.time_limit_s), ("mip_gap_target", config.mip_gap),
         ("gain_gap_target", config.gain_gap),
         ("pwl_tolerance", config.pwl_tolerance), ("budget_source", config.budget_source),

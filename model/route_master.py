@@ -29,11 +29,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import highspy
 import numpy as np
 
+from .clock import Deadline
 from .highs_util import quiet_highs
 from .network import origins_by_time_value, paths_by_time_value, route
 from .preprocess import Prepared, constant_objective
@@ -73,6 +74,14 @@ class Infeasible(Exception):
     """The route LP has no solution: no portfolio satisfies the rules."""
 
 
+class OutOfTime(Exception):
+    """The deadline stopped the route LP before it was solved: no duals."""
+
+
+MIN_RUN_S = 0.01  # HiGHS wants a positive time limit
+LP_LEAST_S = 0.5  # a route LP may finish this long past the deadline: a bound needs one
+
+
 class RouteMaster:
     def __init__(self, prep: Prepared, problem: PortfolioProblem,
                  log: Callable[[str], None] = lambda _: None):
@@ -97,6 +106,8 @@ class RouteMaster:
         self._links_of: dict[int, list[tuple[str, int]]] = {b.index: [] for b in self.blocks}
         h = self.h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self._deadline: Deadline | None = None
+        self._subscribed: highspy.Highs | None = None
         self.var_index = {v: i for i, v in enumerate(problem.variables)}
         n = len(self.var_index)
         if n:
@@ -260,47 +271,66 @@ class RouteMaster:
             self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
                                          np.array([kind] * n))
 
-    def solve_lp(self) -> tuple[float, np.ndarray, dict[Var, float]]:
-        """The route LP: (value, row duals, w). Raises Infeasible. A re-solve
-        that HiGHS cannot finish from the previous basis (status unknown, seen
-        on scenario draws whose costs span 1e-3 to 1e4) is solved again from
-        scratch."""
-        self._set_integer(False)
+    def _run(self, deadline: Deadline, least: float = MIN_RUN_S) -> highspy.HighsModelStatus:
+        """One HiGHS run within the deadline (but at least ``least`` seconds):
+        its time limit, and an interrupt when the deadline is cancelled
+        (Ctrl-C, or a race settled)."""
+        self._deadline = deadline
+        if self._subscribed is not self.h:
+            self._subscribed = self.h
+
+            def interrupt(event: Any) -> None:
+                if self._deadline is not None and self._deadline.cancelled:
+                    event.interrupt()
+
+            self.h.cbSimplexInterrupt.subscribe(interrupt)
+            self.h.cbMipInterrupt.subscribe(interrupt)
+        # HiGHS' clock runs on across the runs of one instance: the limit is on its total
+        self.h.setOptionValue("time_limit",
+                              self.h.getRunTime() + max(least, deadline.remaining()))
         self.h.run()
-        status = self.h.getModelStatus()
+        return self.h.getModelStatus()
+
+    def solve_lp(self, deadline: Deadline) -> tuple[float, np.ndarray, dict[Var, float]]:
+        """The route LP: (value, row duals, w). Raises Infeasible, or OutOfTime
+        when the deadline stops it. A re-solve that HiGHS cannot finish from
+        the previous basis (status unknown, seen on scenario draws whose costs
+        span 1e-3 to 1e4) is solved again from scratch."""
+        self._set_integer(False)
+        status = self._run(deadline, LP_LEAST_S)
         if status not in (highspy.HighsModelStatus.kOptimal,
-                          highspy.HighsModelStatus.kInfeasible):
+                          highspy.HighsModelStatus.kInfeasible) and not deadline.expired():
             self.h.clearSolver()
-            self.h.run()
-            status = self.h.getModelStatus()
+            status = self._run(deadline, LP_LEAST_S)
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible
+        if status != highspy.HighsModelStatus.kOptimal and (
+                deadline.expired() or status == highspy.HighsModelStatus.kTimeLimit):
+            raise OutOfTime
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"the route LP stopped with status {status}")
         sol = self.h.getSolution()
         w = {v: sol.col_value[i] for v, i in self.var_index.items()}
         return self.h.getInfo().objective_function_value, np.array(sol.row_dual), w
 
-    def solve_mip(self, *, time_limit: float, gap: float, start: Plan | None = None
-                  ) -> tuple[Status, Plan, float | None, float | None]:
-        """MIP over the generated routes: (status, plan, objective, bound)."""
+    def solve_mip(self, *, time_limit: float, gap: float, deadline: Deadline,
+                  start: Plan | None = None) -> tuple[Status, Plan, float | None, float | None]:
+        """MIP over the generated routes: (status, plan, objective, bound),
+        within ``time_limit`` and the deadline."""
         h = self.h
         self._set_integer(True)
-        h.setOptionValue("time_limit", max(0.1, time_limit))
         h.setOptionValue("mip_rel_gap", gap)
         if start is not None and self.var_index:
             values = self.problem.values(start)
             idx = np.array(list(self.var_index.values()), dtype=np.int32)
             vals = np.array([values.get(v, 0.0) for v in self.var_index])
             h.setSolution(len(idx), idx, vals)
-        h.run()
-        status = h.getModelStatus()
+        status = self._run(Deadline(time_limit, parent=deadline))
         info = h.getInfo()
         has = info.primal_solution_status == 2
         # read the solution before integrality changes back: HiGHS then drops it
         col = np.array(h.getSolution().col_value[: len(self.var_index)])
         self._set_integer(False)
-        h.setOptionValue("time_limit", INF)
         if status == highspy.HighsModelStatus.kInfeasible:
             return Status.INFEASIBLE, Plan(), None, None
         if not has:

@@ -28,10 +28,11 @@ from typing import Callable
 from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
-from .preprocess import required_closure
+from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
-from .route_master import Infeasible, RouteMaster
+from .race import ArcPartner
+from .route_master import Infeasible, OutOfTime, RouteMaster
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,46 @@ PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
 
 
+RACE_AFTER_S = 2.0  # a solve not settled by then gets the arc partner (auto formulation)
+RACE_MIN_LEFT_S = 5.0  # ... when at least this much time is left to race
+ABSORB_EVERY_BLOCKS = 50  # how often a pricing round looks at the partner's news
+
+
+@dataclass
+class _SolveState:
+    """One solve: its problem and deadline (cancelled once settled), the best
+    plan of any origin, and the partner's bound."""
+
+    problem: PortfolioProblem
+    deadline: Deadline
+    gap: float
+    best: Plan | None
+    began: float
+    value: float = -math.inf
+    outside_bound: float = math.inf
+
+    def __post_init__(self) -> None:
+        if self.best is not None:
+            self.value = objective(self.problem.prep, self.best)
+
+    def offer(self, plan: Plan, exact: Callable[[Plan], float]) -> None:
+        """Keep a plan that fits and is exactly better."""
+        if self.problem.fits(plan):
+            value = exact(plan)
+            if value > self.value:
+                self.best, self.value = plan, value
+
+    def bound(self, route_bound: float) -> float:
+        """Both bounds are valid: the smaller one."""
+        return min(route_bound, self.outside_bound)
+
+    def settled(self, route_bound: float) -> bool:
+        if self.best is None:
+            return False
+        tol = self.gap * abs(self.value) + REL * abs(self.value)
+        return self.bound(route_bound) - self.value <= tol
+
+
 @dataclass
 class RouteStats:
     lp_bound: float | None = None
@@ -52,6 +93,7 @@ class RouteStats:
     routes: int = 0
     nodes: int = 0
     proven: bool = False
+    raced: bool = False  # the arc formulation ran beside (model/race.py)
     times: dict[str, float] = field(default_factory=dict)
 
 
@@ -69,6 +111,11 @@ class RouteSolver:
         self.stats = RouteStats()
         self.converged = False
         self._fruitless: dict[int, tuple[float, dict[str, float]]] = {}  # block -> its duals
+        # a race (model/race.py): how to start the arc partner, and the partner once started
+        self.partner_factory: Callable[[PortfolioProblem, Deadline, float, Plan | None],
+                                       ArcPartner] | None = None
+        self.partner: ArcPartner | None = None
+        self._solve: _SolveState | None = None
 
     def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
               start: Plan | None = None) -> Solution:
@@ -76,12 +123,19 @@ class RouteSolver:
         if not self.master.nets:
             return self._trivial(problem)
         chosen = start if start is not None and problem.fits(start) else None
+        state = self._solve = _SolveState(problem, Deadline(deadline.remaining(), parent=deadline),
+                                          gap, chosen, time.perf_counter())
         try:
-            return self._branch_and_price(problem, deadline, gap, chosen)
+            return self._branch_and_price(state)
         except Exception as exc:  # a solver failure must become a status, not a traceback
             log.exception("route solver failed")
             return Solution(Status.FAILED, solve_s=deadline.elapsed(),
                             message=f"the solver failed: {exc}")
+        finally:
+            if self.partner is not None:
+                self.partner.stop()
+                self.partner = None
+            self._solve = None
 
     def _trivial(self, problem: PortfolioProblem) -> Solution:
         """No project can change any flow: the objective is a constant and the
@@ -106,10 +160,16 @@ class RouteSolver:
         bound = math.inf
         self.converged = False
         while True:
-            lp_value, duals, w = m.solve_lp()
+            self._absorb(bound)
+            try:
+                lp_value, duals, w = m.solve_lp(deadline)
+            except OutOfTime:  # no LP yet: the bound everyone has
+                return bound if math.isfinite(bound) else all_open_bound(self.prep)
             self._last_w = w
             added, excess = 0, 0.0
             for i, block in enumerate(m.blocks):
+                if i % ABSORB_EVERY_BLOCKS == 0:
+                    self._absorb(bound)
                 if deadline.expired():  # the blocks left: the cheap relaxation (pricing.py)
                     until = time.perf_counter() + RELAX_S
                     for b in m.blocks[i:]:
@@ -162,16 +222,17 @@ class RouteSolver:
         return pi >= old_pi and all(penalty.get(p, 0.0) >= v for p, v in old_penalty.items())
 
     # -- the algorithm --------------------------------------------------------------------
-    def _branch_and_price(self, problem: PortfolioProblem, deadline: Deadline, gap: float,
-                          start: Plan | None) -> Solution:
+    def _branch_and_price(self, state: _SolveState) -> Solution:
         """Column generation to a valid bound, a MIP over the routes for a
         portfolio, then best-first branch-and-bound on the projects until the
         bound is within the gap or the deadline passes."""
         m, stats, say = self.master, self.stats, self._say
+        problem, deadline, gap, start = state.problem, state.deadline, state.gap, state.best
         t0 = time.perf_counter()
         if start is not None:
             self._routes_of(start)
         m.fix({})
+        self._last_w = {}
         try:
             bound = self.price(deadline.part(ROOT_SHARE))
         except Infeasible:
@@ -181,46 +242,67 @@ class RouteSolver:
         stats.times["lp"] = time.perf_counter() - t0
         say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
             f" ({len(m.routes)} routes, {stats.lp_iterations} LP solves)")
-        exact = self._exact
-        best, best_value = (start, exact(start)) if start is not None else (None, -math.inf)
-        rounded = problem.plan_of(root_w)
-        if problem.fits(rounded) and exact(rounded) > best_value:
-            best, best_value = rounded, exact(rounded)
-        proven_at_root = best is not None and \
-            bound - best_value <= gap * abs(best_value) + REL * abs(best_value)
+        state.offer(problem.plan_of(root_w), self._exact)
+        self._absorb(bound)
         root_s = stats.times["lp"]
-        for _ in range(0 if proven_at_root else MIP_ROUNDS):  # MIP over the routes; add the
-            # exact routes of its pick (not needed when the start is proven at the root)
+        for _ in range(0 if state.settled(bound) else MIP_ROUNDS):  # MIP over the routes; add
+            # the exact routes of its pick (not needed when the start is proven at the root)
+            if deadline.expired():
+                break
             status, chosen, _, _ = m.solve_mip(
-                time_limit=max(MIP_MIN_S, min(MIP_SHARE * deadline.remaining(), root_s)),
-                gap=gap / 10, start=best)
+                time_limit=min(max(MIP_MIN_S, min(MIP_SHARE * deadline.remaining(), root_s)),
+                               deadline.remaining()),
+                gap=gap / 10, start=state.best, deadline=deadline)
             if status is Status.INFEASIBLE:
                 return self._infeasible(deadline)
             if status is Status.FAILED:
                 break
-            value = exact(chosen)
-            if value > best_value:
-                best, best_value = chosen, value
+            state.offer(chosen, self._exact)
             n = len(m.routes)
             self._routes_of(chosen)
             if len(m.routes) == n:
                 break
         stats.times["incumbent"] = time.perf_counter() - t0
-        if best is None:
+        self._absorb(bound)
+        if state.best is None:
             return Solution(Status.FAILED, solve_s=deadline.elapsed(),
                             message="no portfolio was found within the time limit")
-        say(f"progress: {time.perf_counter() - t0:.1f} s: best portfolio {best_value:,.1f},"
-            f" bound {bound:,.1f}")
-        best, best_value, bound = self._branch(problem, bound, root_w, best, best_value, gap,
-                                               deadline, t0)
+        say(f"progress: {time.perf_counter() - t0:.1f} s: best portfolio {state.value:,.1f},"
+            f" bound {state.bound(bound):,.1f}")
+        bound = self._branch(state, bound, root_w, t0)
         m.fix({})
-        proven = bound - best_value <= gap * abs(best_value) + REL * abs(best_value)
+        self._absorb(bound)
+        bound = state.bound(bound)
+        proven = state.settled(bound)
         stats.proven = proven
         stats.times["total"] = time.perf_counter() - t0
-        return Solution(Status.OPTIMAL if proven else Status.TIME_LIMIT, best,
-                        best_value, max(bound, best_value), deadline.elapsed(),
+        return Solution(Status.OPTIMAL if proven else Status.TIME_LIMIT, state.best,
+                        state.value, max(bound, state.value), deadline.elapsed(),
                         "" if proven else "stopped at the time limit; best portfolio found kept",
                         nodes=stats.nodes)
+
+    def _absorb(self, route_bound: float) -> None:
+        """The race: start the arc partner once the solve has run RACE_AFTER_S
+        without settling; take its portfolios (exactly evaluated) and its
+        bound; end the solve once the best bound of either is within the gap."""
+        state = self._solve
+        if state is None:
+            return
+        if self.partner is None and self.partner_factory is not None and \
+                time.perf_counter() - state.began > RACE_AFTER_S and \
+                not state.settled(route_bound) and state.deadline.remaining() > RACE_MIN_LEFT_S:
+            self.partner = self.partner_factory(state.problem, state.deadline, state.gap,
+                                                state.best)
+            self.stats.raced = True
+            self._say("progress: the arc formulation races the route formulation on the"
+                      " second core")
+        if self.partner is None:
+            return
+        for selected in self.partner.poll():
+            state.offer(Plan.of(selected), self._exact)
+        state.outside_bound = self.partner.bound
+        if state.settled(route_bound):
+            state.deadline.cancel()
 
     def _exact(self, plan: Plan) -> float:
         return objective(self.prep, plan)
@@ -237,15 +319,16 @@ class RouteSolver:
         return Solution(Status.INFEASIBLE, solve_s=deadline.elapsed(),
                         message="no portfolio satisfies the budget and project rules")
 
-    def _branch(self, problem: PortfolioProblem, root_bound: float, root_w: dict[Var, float],
-                best: Plan, best_value: float, gap: float, deadline: Deadline,
-                t0: float) -> tuple[Plan, float, float]:
-        """Best-first branch-and-bound on w with column generation at every node.
-        Returns the incumbent and a valid bound (the best open node's bound)."""
-        m, inst = self.master, self.prep.instance
+    def _branch(self, state: _SolveState, root_bound: float, root_w: dict[Var, float],
+                t0: float) -> float:
+        """Best-first branch-and-bound on w with column generation at every node;
+        the incumbent is kept in the solve's state. Returns a valid bound on
+        the route formulation's side (the best open node's bound)."""
+        m, inst, problem, deadline = self.master, self.prep.instance, state.problem, \
+            state.deadline
 
         def closed(b: float) -> bool:
-            return b - best_value <= gap * abs(best_value) + REL * abs(best_value)
+            return state.settled(b)
 
         def children(w: dict[Var, float], fixes: dict[Var, float], b: float) -> list:
             frac = [v for v, value in w.items()
@@ -259,7 +342,7 @@ class RouteSolver:
         tick = iter(range(1, 1 << 62))
         heap = children(root_w, {}, root_bound)
         if not heap or closed(root_bound):
-            return best, best_value, root_bound
+            return root_bound
         dropped = -math.inf  # the largest bound of a node left unexplored within the gap
         last = time.perf_counter()
         while heap and not deadline.expired():
@@ -279,12 +362,10 @@ class RouteSolver:
                 heapq.heappush(heap, (-b, next(tick), fixes))
                 break
             w = dict(self._last_w)
-            rounded = problem.plan_of(w)
             kids = children(w, fixes, b)
-            if not kids or b > best_value:
-                value = self._exact(rounded) if problem.fits(rounded) else -math.inf
-                if value > best_value:
-                    best, best_value = rounded, value
+            if not kids or b > state.value:
+                state.offer(problem.plan_of(w), self._exact)
+            self._absorb(max([-h[0] for h in heap] + [b]))
             if kids and not closed(b):
                 for kid in kids:
                     heapq.heappush(heap, kid)
@@ -292,8 +373,8 @@ class RouteSolver:
                 dropped = max(dropped, b)
             if time.perf_counter() - last > PROGRESS_EVERY_S:
                 last = time.perf_counter()
-                top = -heap[0][0] if heap else best_value
+                top = -heap[0][0] if heap else state.value
                 self._say(f"progress: {last - t0:.1f} s: branch-and-bound, {self.stats.nodes}"
-                          f" nodes, best portfolio {best_value:,.1f}, bound {top:,.1f}")
-        bound = max([-h[0] for h in heap] + [best_value, dropped])
-        return best, best_value, bound
+                          f" nodes, best portfolio {state.value:,.1f}, bound"
+                          f" {state.bound(top):,.1f}")
+        return max([-h[0] for h in heap] + [state.value, dropped])

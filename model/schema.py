@@ -155,7 +155,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("formulation", "enum", "-",
               "paths (default: route options by column generation, exact volumes) or arc"
               " (the spec's arc flows with a piecewise-linear volume curve)", False,
-              default="paths", choices=FORMULATIONS),
+              default="auto", choices=FORMULATIONS),
 )
 
 _ATTR_COLUMNS = {

@@ -26,15 +26,26 @@ Say = Callable[[str], None]
 SWITCHING_SOLVES = 12  # at most, per project: one at zero capex, then bisection
 
 
-def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | None = None
-               ) -> PortfolioSolver:
+def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | None = None,
+               *, race: Instance | None = None) -> PortfolioSolver:
     """The formulation's solver, built for a problem; Pyomo is imported only
-    for the arc formulation."""
+    for the arc formulation. ``auto``: the route solver, which starts the arc
+    formulation as a partner on the second core (model/race.py) when a solve
+    does not settle quickly, if ``race`` gives the instance the problem was
+    prepared from and the arc formulation models it (one-shot, no closures)."""
     if config.formulation is Formulation.ARC:
         from .arc_solver import ArcSolver
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
+    from .race import ArcPartner
     from .route_solver import RouteSolver
-    return RouteSolver(problem, on_log_line=on_log_line)
+    solver = RouteSolver(problem, on_log_line=on_log_line)
+    prep = problem.prep
+    if config.formulation is Formulation.AUTO and race is not None \
+            and not prep.timeline.programme and not prep.mixture:
+        instance = race
+        solver.partner_factory = lambda problem, deadline, gap, start: ArcPartner.start(
+            instance, problem, config, gap, deadline, start)
+    return solver
 
 
 def target_gap(problem: PortfolioProblem, ranking: Ranking, config: RunConfig) -> float:
@@ -82,13 +93,14 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     fits and beats the ranking, so the optimum is never below it."""
     deadline = deadline if deadline is not None else Deadline(config.time_limit_s)
     t = time.perf_counter()
+    own_prep = prep is None
     prep = prep if prep is not None else prepare(instance)
     problem = PortfolioProblem(prep, config.budget_musd, dict(capex or {}))
     reasons = check_feasibility(problem)
     if reasons:
         return Outcome(problem, Solution(Status.INFEASIBLE, message="; ".join(reasons)),
                        Plan(), {"build": time.perf_counter() - t})
-    solver = solver_for(problem, config, on_log_line)
+    solver = solver_for(problem, config, on_log_line, race=instance if own_prep else None)
     timings = {"build": time.perf_counter() - t}
     t = time.perf_counter()
     ranking = benefit_cost_ranking(problem)

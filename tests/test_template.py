@@ -106,7 +106,7 @@ def test_dropdowns(template: Path) -> None:
                 assert str(rule.sqref) == f"{letter}2:{letter}1001"
                 assert rule.showErrorMessage and column.name in rule.error
     lists = {dv.formula1 for dv in wb["Parameters"].data_validations.dataValidation}
-    assert '"volume,value"' in lists and '"paths,arc"' in lists
+    assert '"volume,value"' in lists and '"auto,paths,arc"' in lists
 
 
 def test_id_lists_are_defined_names(template: Path) -> None:

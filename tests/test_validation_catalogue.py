@@ -288,7 +288,7 @@ ERRORS = {
     "unknown objective": (row("Parameters", 10, parameter="objective", value="money"),
                           "Parameters", 10, "value", ["objective", "one of volume, value"]),
     "unknown formulation": (row("Parameters", 10, parameter="formulation", value="graph"),
-                            "Parameters", 10, "value", ["formulation", "one of paths, arc"]),
+                            "Parameters", 10, "value", ["formulation", "one of auto, paths, arc"]),
     "gain_gap out of range": (row("Parameters", 10, parameter="gain_gap", value=1.5),
                               "Parameters", 10, "value", ["gain_gap", "out of range"]),
     # duplicates
