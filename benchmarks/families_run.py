@@ -249,3 +249,21 @@ def _arc_figures(outcome: Any, lines: list[tuple[float, str]], exact: float | No
                first_incumbent_s=first_inc and first_inc[1],
                pwl_part=gg(sol.objective), bb_nodes=sol.nodes)
     return out
+
+
+def roundtrip(instance: Any, budget: float, folder: Any) -> tuple[list[str], list[str]]:
+    """Write the instance as a workbook (tests/workbooks.from_instance), read
+    it back and validate it as the CLI does: (errors, warnings)."""
+    from pathlib import Path
+
+    from tests.workbooks import from_instance, write
+    reader = importlib.import_module("model.reader")
+    validate = importlib.import_module("model.validate")
+    path = write(Path(folder) / "instance.xlsx", from_instance(instance, budget))
+    raw = reader.read_workbook(path)
+    inst, problems = validate.validate(raw)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    warnings = [str(p) for p in problems if p.severity != "error"]
+    if inst is None and not errors:
+        errors.append("validate returned no instance")
+    return errors, warnings

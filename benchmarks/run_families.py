@@ -216,6 +216,63 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def details(rows: list[dict[str, Any]]) -> str:
+    """Where the time went, per family, size and formulation (medians over
+    seeds; max where it says so)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["family"], r["towns"], r["formulation"]), []).append(r)
+    order = ("chains", "overlap", "longhaul", "gauge", "fewmany", "knn3")
+    keys = sorted(groups, key=lambda k: (order.index(k[0]) if k[0] in order else 9, k[1],
+                                         FORMULATIONS.index(k[2]) if k[2] in FORMULATIONS
+                                         else 9))
+    out = ["\n#### Where the time went: route formulation (paths)\n",
+           "| family | towns | solve s | pricing s | pricing share | longest pricing call s "
+           "(max) | LP s | MIP s | exact s | LP rounds | root end s | root gain_gap | bound "
+           "last moved s | nodes | routes |",
+           "| " + " | ".join(["---"] * 15) + " |"]
+    for k in keys:
+        if k[2] != "paths":
+            continue
+        rs = groups[k]
+        share = [None if not r.get("solve_s") or r.get("pricing_s") is None
+                 else r["pricing_s"] / r["solve_s"] for r in rs]
+        out.append(
+            f"| {k[0]} | {k[1]} | {_fmt(_med([r.get('solve_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('pricing_s') for r in rs]), '.1f')} | {_fmt(_med(share), '.0%')} | "
+            f"{_fmt(_max([r.get('pricing_longest_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('lp_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('mip_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('exact_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('lp_rounds') for r in rs]), '.0f')} | "
+            f"{_fmt(_med([r.get('root_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('root_gain_gap') for r in rs]), '.2%')} | "
+            f"{_fmt(_med([r.get('bound_last_moved_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('bb_nodes') for r in rs]), '.0f')} | "
+            f"{_fmt(_med([r.get('routes') for r in rs]), '.0f')} |")
+    out += ["\n#### Where the time went: arc formulation\n",
+            "| family | towns | build s | solve s | rows | cols | root LP s | root LP gain_gap | "
+            "root end gain_gap | final gain_gap | pwl part | B&B nodes | first incumbent s |",
+            "| " + " | ".join(["---"] * 13) + " |"]
+    for k in keys:
+        if k[2] != "arc":
+            continue
+        rs = groups[k]
+        out.append(
+            f"| {k[0]} | {k[1]} | {_fmt(_med([r.get('build_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('solve_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('rows') for r in rs]), '.0f')} | "
+            f"{_fmt(_med([r.get('cols') for r in rs]), '.0f')} | "
+            f"{_fmt(_med([r.get('root_lp_s') for r in rs]), '.1f')} | "
+            f"{_fmt(_med([r.get('root_lp_gain_gap') for r in rs]), '.2%')} | "
+            f"{_fmt(_med([r.get('root_end_gain_gap') for r in rs]), '.2%')} | "
+            f"{_fmt(_med([r.get('gain_gap') for r in rs]), '.2%')} | "
+            f"{_fmt(_med([r.get('pwl_part') for r in rs]), '.2%')} | "
+            f"{_fmt(_med([r.get('bb_nodes') for r in rs]), '.0f')} | "
+            f"{_fmt(_med([r.get('first_incumbent_s') for r in rs]), '.1f')} |")
+    return "\n".join(out)
+
+
 def line(r: dict[str, Any]) -> str:
     return (f"{r['name']:<26} {r.get('status', '?'):>10} wall {r['wall_s']:7.1f}"
             f" over {r['overshoot_s']:+7.1f} solve {_fmt(r.get('solve_s'), '7.1f')}"
@@ -258,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.table is not None:
         rows = [json.loads(t) for t in args.table.read_text().splitlines() if t.strip()]
         print(table(rows))
+        print(details(rows))
         return 0
     env = {**version(), "python": platform.python_version(), "cpus": os.cpu_count(),
            "nice": os.nice(0), "run_at": datetime.datetime.now().isoformat(timespec="seconds")}
@@ -287,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                         with args.json.open("a") as fh:
                             fh.write(json.dumps(r, default=str) + "\n")
     print(table(rows))
+    print(details(rows))
     return 0
 
 
