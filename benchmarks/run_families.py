@@ -131,6 +131,7 @@ def run_one(family: str, towns: int, seed: int, formulation: str, limit: float,
         if args.profile:
             cmd += ["--profile", str(args.profile)]
         kill_at = 3 * limit + 30.0
+        r["load_before"] = os.getloadavg()[0]  # the machine is shared: how busy it was
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -143,6 +144,7 @@ def run_one(family: str, towns: int, seed: int, formulation: str, limit: float,
             output, _ = proc.communicate()
             killed = True
         wall = time.perf_counter() - start
+        r["load_after"] = os.getloadavg()[0]
         r["wall_s"] = wall
         r["overshoot_s"] = wall - limit
         if killed:
