@@ -275,6 +275,55 @@ def details(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def combined(rows: list[dict[str, Any]]) -> str:
+    """Per instance, what running both formulations would certify: the best
+    exact portfolio of either against the smaller bound (both bounds are
+    valid upper bounds on the exact optimum). Medians and max over seeds."""
+    inst: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        inst.setdefault((r["family"], r["towns"], r["seed"]), {})[r["formulation"]] = r
+    groups: dict[tuple, list[tuple]] = {}
+    for (fam, towns, seed), by in inst.items():
+        if not {"paths", "arc"} <= set(by):
+            continue
+        p, a = by["paths"], by["arc"]
+        exacts = [r["exact"] for r in (p, a) if r.get("exact") is not None]
+        bounds = [r["bound"] for r in (p, a) if r.get("bound") is not None
+                  and r.get("status") in ("optimal", "time_limit")]
+        dn = p.get("do_nothing", a.get("do_nothing"))
+        best = max(exacts) if exacts else None
+        gg = None if best is None or not bounds or dn is None else \
+            (min(bounds) - best) / (best - dn) if best > dn else None
+        winner = "–"
+        if p.get("exact") is not None and a.get("exact") is not None:
+            d = (p["exact"] - a["exact"]) / max(1e-9, abs(best - dn)) if best and dn else 0
+            winner = "paths" if d > 1e-6 else "arc" if d < -1e-6 else "same"
+        tighter = "–"
+        if p.get("bound") is not None and a.get("bound") is not None:
+            tighter = "paths" if p["bound"] < a["bound"] else "arc"
+        groups.setdefault((fam, towns), []).append((gg, winner, tighter, p.get("gain_gap"),
+                                                     a.get("gain_gap")))
+    order = ("chains", "overlap", "longhaul", "gauge", "fewmany", "knn3")
+    out = ["\n#### Best of both formulations (same instance, each run alone)\n",
+           "| family | towns | seeds | gain_gap paths (median) | gain_gap arc (median) | "
+           "best of both: gain_gap median | max | better portfolio (paths/arc/same) | "
+           "tighter bound (paths/arc) |",
+           "| " + " | ".join(["---"] * 9) + " |"]
+    for key in sorted(groups, key=lambda k: (order.index(k[0]) if k[0] in order else 9, k[1])):
+        gs = groups[key]
+
+        def count(i: int) -> str:
+            c: dict[str, int] = {}
+            for g in gs:
+                c[g[i]] = c.get(g[i], 0) + 1
+            return ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+        out.append(f"| {key[0]} | {key[1]} | {len(gs)} | {_fmt(_med([g[3] for g in gs]), '.2%')} "
+                   f"| {_fmt(_med([g[4] for g in gs]), '.2%')} | "
+                   f"{_fmt(_med([g[0] for g in gs]), '.2%')} | {_fmt(_max([g[0] for g in gs]), '.2%')} | "
+                   f"{count(1)} | {count(2)} |")
+    return "\n".join(out)
+
+
 def line(r: dict[str, Any]) -> str:
     return (f"{r['name']:<26} {r.get('status', '?'):>10} wall {r['wall_s']:7.1f}"
             f" over {r['overshoot_s']:+7.1f} solve {_fmt(r.get('solve_s'), '7.1f')}"
@@ -318,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(t) for t in args.table.read_text().splitlines() if t.strip()]
         print(table(rows))
         print(details(rows))
+        print(combined(rows))
         return 0
     env = {**version(), "python": platform.python_version(), "cpus": os.cpu_count(),
            "nice": os.nice(0), "run_at": datetime.datetime.now().isoformat(timespec="seconds")}
