@@ -80,7 +80,8 @@ def child(args: argparse.Namespace) -> int:
     inst, budget = make(args.family, args.towns, args.seed)
     r: dict[str, Any] = {"make_s": time.perf_counter() - t, "import_s": imported,
                          "budget": budget, **describe(inst)}
-    log: list[tuple[float, str]] = []
+    log: list[tuple[float, str]] = _Tee(Path(args.logs) / f"{args.name}.log") \
+        if args.logs else []
     profile = cProfile.Profile() if args.profile else None
     if profile is not None:
         profile.enable()
@@ -95,13 +96,23 @@ def child(args: argparse.Namespace) -> int:
         _write_profile(profile, Path(args.profile), args.name)
     r["child_s"] = time.perf_counter() - t0
     r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    if args.logs:
-        folder = Path(args.logs)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{args.name}.log").write_text(
-            "".join(f"{s:8.2f} {text}\n" for s, text in log))
     Path(args.out).write_text(json.dumps(r, default=str))
     return 0
+
+
+class _Tee(list):
+    """The solver log, also written to a file line by line as it comes (so
+    that a killed run leaves its log)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("w")
+
+    def append(self, item: tuple[float, str]) -> None:
+        super().append(item)
+        self._fh.write(f"{item[0]:8.2f} {item[1]}\n")
+        self._fh.flush()
 
 
 def _write_profile(profile: cProfile.Profile, folder: Path, name: str) -> None:
