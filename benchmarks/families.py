@@ -12,14 +12,16 @@ nothing else. This module is independent of ``benchmarks/generator.py``; it
 builds ``model.instance.Instance`` objects directly and uses nothing else of
 the model (shortest paths here are its own, with scipy).
 
-| family | what it stresses |
-| --- | --- |
-| ``chains`` | long upgrade chains (1 to 10 consecutive segments, through borders), a third of them overlapping earlier chains, a quarter staged (an extension requires the chain it extends: requires chains) |
-| ``overlap`` | dense overlap: corridors with 4 to 7 projects each (standard and premium upgrade of the whole corridor in a group, sub-chain upgrades sharing its segments, two border variants in a group, a bypass) |
-| ``longhaul`` | flows from the western to the eastern end of a 4800 x 1200 km map with 7 to 9 countries; short upgrades and border posts on the routes they use, so one route crosses many projects |
-| ``gauge`` | two rail gauges; gauge-change stations (a zero-length transfer, 36 to 96 h); rail projects require the modernisation of the nearest station, without which they carry nothing |
-| ``fewmany`` | three hubs: trunk projects on segments that many flows use, local projects on segments that one or two flows use |
-| ``knn3`` | the issue's networks A/B: 3 nearest neighbours plus a spanning tree, 35% of links rail, upgrades along chains of 1 to 5 segments, a tenth missing links of 250 to 600 km, a group every 17th project, flows between random towns |
+Families (details in benchmarks/README.md, "Instance families"):
+
+- chains: long upgrade chains through borders, overlapping; staged chains
+  that require the chain they extend;
+- overlap: corridors with 4-7 alternative or overlapping projects each;
+- longhaul: west-to-east flows on a long map; many projects on one route;
+- gauge: two rail gauges joined by gauge-change transfers; rail projects
+  that require the transfer upgrade;
+- fewmany: trunk projects serving many flows, local ones serving one or two;
+- knn3: the issue's networks A/B (3 nearest + spanning tree, 35% rail).
 """
 from __future__ import annotations
 
@@ -619,7 +621,8 @@ def _gauge(rng: random.Random, towns: int, n_proj: int, n_flows: int) -> tuple[I
     for i, j in _knn_tree(dist, list(range(towns)), [2] * towns):
         net.open_link(_town(i), _town(j), "road", cost_range=(0.08, 0.18))
     rail = sorted(rng.sample(range(towns), max(6, round(0.6 * towns))))
-    sides = {"W": [t for t in rail if pos[t, 0] < split], "E": [t for t in rail if pos[t, 0] >= split]}
+    sides = {"W": [t for t in rail if pos[t, 0] < split],
+             "E": [t for t in rail if pos[t, 0] >= split]}
     rail_node = {t: f"R{'W' if pos[t, 0] < split else 'E'}{t:03d}" for t in rail}
     for t in rail:
         net.add_node(rail_node[t], "terminal", float(pos[t, 0]), float(pos[t, 1]))

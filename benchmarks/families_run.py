@@ -241,7 +241,8 @@ def _arc_figures(outcome: Any, lines: list[tuple[float, str]], exact: float | No
             in_root = False
         if first_inc is None and best is not None:
             first_inc = (best, secs)
-    gg = (lambda v: _ratio(None if v is None or exact is None else v - exact, gain))
+    def gg(v: float | None) -> float | None:
+        return _ratio(None if v is None or exact is None else v - exact, gain)
     out.update(root_lp_bound=root_lp and root_lp[0], root_lp_s=root_lp and root_lp[1],
                root_lp_gain_gap=gg(root_lp and root_lp[0]),
                root_end_bound=root_end and root_end[0], root_end_s=root_end and root_end[1],

@@ -218,7 +218,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             ggmax_s = _fmt(ggmax, ".2%") + (f" ({missing} none)" if missing else "")
             out.append(
                 f"| {towns} | {form} | {rs[0]['time_limit']:g} | {len(rs)} | {status} | "
-                f"{_fmt(_med(gg), '.2%')} | {ggmax_s} | {_fmt(_med([r['wall_s'] for r in rs]), '.1f')} | "
+                f"{_fmt(_med(gg), '.2%')} | {ggmax_s} | "
+                f"{_fmt(_med([r['wall_s'] for r in rs]), '.1f')} | "
                 f"{_fmt(_max([r.get('overshoot_s') for r in rs]), '+.1f')} | "
                 f"{_fmt(_max([r.get('overshoot_solve_s') for r in rs]), '+.1f')} | "
                 f"{_fmt(_med([r.get('pricing_s') for r in rs]), '.1f')} | "
@@ -330,7 +331,8 @@ def combined(rows: list[dict[str, Any]]) -> str:
             return ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
         out.append(f"| {key[0]} | {key[1]} | {len(gs)} | {_fmt(_med([g[3] for g in gs]), '.2%')} "
                    f"| {_fmt(_med([g[4] for g in gs]), '.2%')} | "
-                   f"{_fmt(_med([g[0] for g in gs]), '.2%')} | {_fmt(_max([g[0] for g in gs]), '.2%')} | "
+                   f"{_fmt(_med([g[0] for g in gs]), '.2%')} | "
+                   f"{_fmt(_max([g[0] for g in gs]), '.2%')} | "
                    f"{count(1)} | {count(2)} |")
     return "\n".join(out)
 
@@ -340,7 +342,8 @@ def line(r: dict[str, Any]) -> str:
             f" over {r['overshoot_s']:+7.1f} solve {_fmt(r.get('solve_s'), '7.1f')}"
             f" exact {_fmt(r.get('exact'), '12,.1f')} bound {_fmt(r.get('bound'), '12,.1f')}"
             f" gg {_fmt(r.get('gain_gap'), '8.3%')} rank {_fmt(r.get('ranking_share'), '6.1%')}"
-            f" pricing {_fmt(r.get('pricing_s'), '6.1f')} (longest {_fmt(r.get('pricing_longest_s'), '.1f')})"
+            f" pricing {_fmt(r.get('pricing_s'), '6.1f')}"
+            f" (longest {_fmt(r.get('pricing_longest_s'), '.1f')})"
             f" lp {_fmt(r.get('lp_s'), '5.1f')} mip {_fmt(r.get('mip_s'), '5.1f')}"
             f" nodes {_fmt(r.get('bb_nodes'), '')}")
 
