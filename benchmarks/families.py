@@ -438,8 +438,7 @@ def _finish(net: _Net, pairs: list[tuple[int, int]], volume_scale: list[float] |
         flows.append(Flow(o, d, COMMODITIES[k % len(COMMODITIES)], round(max(1.0, base), 1),
                           round(rng.uniform(0.0, 6.0), 1), round(rng.uniform(0.8, 2.0), 2), alt,
                           round(rng.uniform(200.0, 3000.0))))
-    params = Parameters(budget, 2025, 2035, VOT, 1.2, mip_gap=0.001, time_limit_s=60.0,
-                        pwl_tolerance=0.002)
+    params = Parameters(2025, 2035, VOT, 1.2)
     inst = Instance(params, tuple(net.nodes), tuple(net.segments), tuple(projects),
                     tuple(effects), tuple(flows))
     check(inst)

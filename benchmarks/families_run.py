@@ -13,7 +13,6 @@ that is gone is skipped and its figure is left out, the run still counts.
 """
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import math
 import re
@@ -91,15 +90,16 @@ def _num(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def solve_instance(instance: Any, formulation: str, time_limit: float,
+def solve_instance(instance: Any, budget: float, formulation: str, time_limit: float,
                    log: list[tuple[float, str]] | None = None) -> dict[str, Any]:
     """Solve one instance as the CLI does and measure it. ``log`` receives
     (seconds since the start, line) for every solver log line."""
-    pipeline = importlib.import_module("model.pipeline")
+    pipeline = importlib.import_module("model.sequencer")
     evaluate = importlib.import_module("model.evaluate").evaluate
-    inst = dataclasses.replace(instance, parameters=dataclasses.replace(
-        instance.parameters, time_limit_s=float(time_limit)))
-    paths = _module("model.paths")
+    config = importlib.import_module("model.config").RunConfig(
+        budget, time_limit_s=float(time_limit), formulation=formulation)
+    inst = instance
+    paths = _module("model.pricing")
     watches: dict[str, Watch] = {}
     lines: list[tuple[float, str]] = [] if log is None else log
     start = time.perf_counter()
@@ -130,7 +130,7 @@ def solve_instance(instance: Any, formulation: str, time_limit: float,
                 paths.quiet_highs = timed_highs
                 stack.callback(setattr, paths, "quiet_highs", original)
         start = time.perf_counter()
-        outcome = pipeline.optimise(inst, formulation=formulation, on_log_line=on_line)
+        outcome = pipeline.optimise(inst, config, on_log_line=on_line)
         optimise_s = time.perf_counter() - start
 
     prep, sol = outcome.prep, outcome.solution
@@ -152,11 +152,7 @@ def solve_instance(instance: Any, formulation: str, time_limit: float,
              gain_gap=_ratio(None if sol.bound is None or exact is None else sol.bound - exact,
                              gain),
              ranking_share=_ratio(None if ranking is None else ranking - do_nothing, gain))
-    try:
-        target = importlib.import_module("model.decision").target_gap
-        r["target_gap"] = target(prep, outcome.ranking) if outcome.ranking else None
-    except (ImportError, AttributeError):
-        pass
+    r["target_gap"] = outcome.gap
     for key, w in watches.items():
         r[f"{key}_s"] = round(w.seconds, 4)
         r[f"{key}_calls"] = w.calls

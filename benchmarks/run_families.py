@@ -87,7 +87,7 @@ def child(args: argparse.Namespace) -> int:
         profile.enable()
     t = time.perf_counter()
     try:
-        r.update(solve_instance(inst, args.formulation, args.limit, log))
+        r.update(solve_instance(inst, budget, args.formulation, args.limit, log))
     except Exception as exc:  # the run counts as an error, the benchmark goes on
         r.update(status="error", message=f"{type(exc).__name__}: {exc}")
     r["solver_call_s"] = time.perf_counter() - t
