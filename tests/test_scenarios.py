@@ -147,3 +147,25 @@ def test_a_draw_on_the_arc_formulation(seed):
     best = reference.best_in_draw(inst, inst.uncertainty, d.values, gen.budget)
     assert best is not None and result.own is not None
     assert best[0] * (1 - config.pwl_tolerance) - 1e-7 <= result.own.objective <= best[0] + 1e-7
+
+
+def test_robustness_shares_first_most_chosen_first():
+    """Per project the share of the draws whose optimum selects it; projects
+    without a share (committed) last, so the chart reads the first rows."""
+    from model.ensemble import DrawResult, Ensemble, Figures
+    from model.ensemble_results import robustness_rows
+    from model.scenario import Draw
+    from model.solution import Status
+    from tests.builders import flow, instance, proj, road, seg
+
+    inst = instance([seg("s1", "A", "B", road(100))],
+                    [proj("p1", 10), proj("p2", 10, "committed"), proj("p3", 10)],
+                    [], [flow("A", "B", 10)])
+    some = Figures(1.0, 1.0, 1.0)
+    results = tuple(DrawResult(Draw(i, ()), some, some, some, Plan.of(chosen), Status.OPTIMAL,
+                               0.0) for i, chosen in enumerate([{"p3"}, {"p1", "p3"}]))
+    e = Ensemble(2, 0, tuple(r.draw for r in results), results)
+    rows = robustness_rows(e, inst, Plan.of({"p1"}))
+    assert [(r["project_id"], r["selected_share"]) for r in rows] == [
+        ("p3", 1.0), ("p1", 0.5), ("p2", None)]
+    assert [r["in_returned"] for r in rows] == ["no", "yes", "no"]
