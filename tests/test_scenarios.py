@@ -169,3 +169,33 @@ def test_robustness_shares_first_most_chosen_first():
     assert [(r["project_id"], r["selected_share"]) for r in rows] == [
         ("p3", 1.0), ("p1", 0.5), ("p2", None)]
     assert [r["in_returned"] for r in rows] == ["no", "yes", "no"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_robust_master_is_exact_for_fixed_portfolios(seed):
+    """Every project fixed: column generation over every draw's blocks ends at
+    the oracle's mean over the draws of the expected objective."""
+    import itertools
+
+    from model.clock import Deadline
+    from model.problem import PortfolioProblem
+    from model.route_solver import RouteSolver
+
+    inst, gen = uncertain_instance(seed, closures=1)
+    base = prepare(inst)
+    draws = sample(inst.uncertainty, seed, 2)
+    prep = mixture_of(base, [apply(base, inst.uncertainty, d) for d in draws])
+    problem = PortfolioProblem(prep, gen.budget)
+    solver = RouteSolver(problem)
+    drawn = [reference.apply_draw(inst, inst.uncertainty, d.values) for d in draws]
+    tried = 0
+    for r in range(len(problem.projects) + 1):
+        for chosen in itertools.combinations(problem.projects, r):
+            if tried >= 5 or not problem.fits(Plan.of(chosen)):
+                continue
+            tried += 1
+            solver.master.fix({v: float(v[0] in chosen) for v in problem.variables})
+            value = solver.price(Deadline(60))
+            mean = sum(reference.expected_volume(d, set(chosen), c, today=inst)
+                       for d, c in drawn) / len(drawn)
+            assert value == pytest.approx(mean, rel=1e-7), chosen
