@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import pickle
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,6 +82,44 @@ def timed_draw(ship: Shipment, drawn: Any) -> tuple[Any, float, float]:
     return result, time.process_time() - cpu, time.perf_counter() - wall
 
 
+def breakdown(ship: Shipment, draws: tuple) -> dict[str, float]:
+    """CPU seconds a draw spends in each part, run here with stopwatches
+    around the model's functions (the model itself is not changed)."""
+    from model import ensemble, route_master, route_solver, sequencer
+
+    parts = {"pricing (label search)": (route_solver, "search_routes"),
+             "route LPs": (route_master.RouteMaster, "solve_lp"),
+             "MIP over the routes": (route_master.RouteMaster, "solve_mip"),
+             "master build and seed routes": (route_master.RouteMaster, "__init__"),
+             "ranking": (sequencer, "benefit_cost_ranking"),
+             "applying the draw": (ensemble, "apply"),
+             "figures of the portfolios": (ensemble, "figures")}
+    spent = dict.fromkeys(parts, 0.0)
+    saved = {name: getattr(owner, attr) for name, (owner, attr) in parts.items()}
+
+    def timed(name: str, f: Any) -> Any:
+        def run(*a: Any, **k: Any) -> Any:
+            t = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                spent[name] += time.process_time() - t
+        return run
+
+    for name, (owner, attr) in parts.items():
+        setattr(owner, attr, timed(name, saved[name]))
+    try:
+        t = time.process_time()
+        for d in draws:
+            solve_draw(ship, d)
+        total = time.process_time() - t
+    finally:
+        for name, (owner, attr) in parts.items():
+            setattr(owner, attr, saved[name])
+    return {"cpu_per_draw_s": total / len(draws),
+            **{name: s / total for name, s in spent.items()}}
+
+
 def noop(shared: Any, item: int) -> int:
     return item
 
@@ -123,7 +162,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--robust-draws", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--skip", default="", help="comma-separated: draws, speedup, robust, cli")
+    ap.add_argument("--robust-time-limit", type=float, default=300.0,
+                    help="time limit of the robust model, s (the workbook's is 300)")
+    ap.add_argument("--profile-draws", type=int, default=20,
+                    help="draws run here with stopwatches for the CPU breakdown")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated: profile, draws, speedup, robust, cli")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -146,6 +190,12 @@ def main() -> None:
     say(f"shipped once per worker: {shipped:,} bytes (Shipment: prepared network, instance,"
         f" settings, portfolio); a draw {record['draw_bytes']} bytes; a result"
         f" {result_bytes:,} bytes")
+    if "profile" not in skip:
+        parts = breakdown(ship, draws[: args.profile_draws])
+        record["breakdown"] = parts
+        say(f"a draw here: {parts['cpu_per_draw_s']:.3f} s CPU (mean over {args.profile_draws}"
+            " draws); " + ", ".join(
+                f"{k} {100 * v:.0f}%" for k, v in parts.items() if k != "cpu_per_draw_s"))
     if "draws" not in skip:
         record["draws_200"] = draws_on(2, ship, draws, f"{args.draws} draws")
     if "speedup" not in skip:
@@ -160,7 +210,7 @@ def main() -> None:
                              "ratio": one / two, "load": load()}
         say(f"speed-up 1 -> 2 workers: median {one:.1f} s / {two:.1f} s = {one / two:.2f}x")
     if "robust" not in skip:
-        rconfig = config.with_overrides(gain_gap=0.01)
+        rconfig = config.with_overrides(gain_gap=0.01, time_limit_s=args.robust_time_limit)
         t, c = time.perf_counter(), time.process_time()
         scenarios = [apply(outcome.prep, inst.uncertainty, d)
                      for d in draws[: args.robust_draws]]
@@ -168,15 +218,20 @@ def main() -> None:
         wall, cpu = time.perf_counter() - t, time.process_time() - c
         gains = Spread.of(best.gains)
         record["robust"] = {"draws": len(scenarios), "wall_s": wall, "cpu_s": cpu,
+                            "time_limit_s": args.robust_time_limit,
+                            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                            / 1024,
                             "gain_gap": best.gain_gap, "status": str(best.outcome.solution.status),
                             "projects": sorted(best.plan.selected),
                             "mean_objective": best.objective,
                             "returned_mean_objective": best.deterministic,
                             "gain_p10": gains.p10, "gain_p50": gains.p50, "gain_p90": gains.p90,
                             "load": load()}
-        say(f"robust over {len(scenarios)} draws: {wall:.1f} s wall ({cpu:.0f} s CPU),"
+        say(f"robust over {len(scenarios)} draws: {wall:.1f} s wall ({cpu:.0f} s CPU,"
+            f" {record['robust']['max_rss_mb']:,.0f} MB peak),"
             f" {best.outcome.solution.status}, gain_gap {100 * best.gain_gap:.3f}%, projects"
-            f" {';'.join(sorted(best.plan.selected))}; load {load()}")
+            f" {';'.join(sorted(best.plan.selected))}, gain P10 {gains.p10:.1f} P50"
+            f" {gains.p50:.1f} P90 {gains.p90:.1f} mean {gains.mean:.1f} kt/yr; load {load()}")
     if "cli" not in skip:
         out = folder / "report.xlsx"
         t = time.perf_counter()

@@ -67,7 +67,8 @@ def _figures(r: DrawResult, e: Ensemble, with_objective: bool) -> dict[str, Any]
 
 def robustness_rows(e: Ensemble, inst: Instance, returned: Plan) -> list[dict[str, Any]]:
     """Per project: the share of the draws (with an optimum) whose own optimum
-    selects it, most often chosen first."""
+    selects it, most often chosen first; committed and excluded projects (no
+    share) last, so the chart reads the first rows."""
     solved = [r for r in e.results if r.own is not None]
     rows = []
     for p in inst.projects:
@@ -81,7 +82,7 @@ def robustness_rows(e: Ensemble, inst: Instance, returned: Plan) -> list[dict[st
             "in_returned": "yes" if p.project_id in returned.selected else "no",
             "in_robust": ("yes" if p.project_id in e.robust.plan.selected else "no")
             if e.robust is not None else None})
-    rows.sort(key=lambda x: -1.0 if x["selected_share"] is None else -x["selected_share"])
+    rows.sort(key=lambda x: (x["selected_share"] is None, -(x["selected_share"] or 0.0)))
     return rows
 
 

@@ -66,16 +66,21 @@ def expected_volume(inst: Instance, selected: set[str], closures: dict[str, floa
                     weighted: bool = False, today: Instance | None = None) -> float:
     """Spec §11: segment s closed a share q_s of the year, independently: the
     volume over every subset of closed segments, weighted by its probability."""
+    return sum(p * volume(inst, selected, weighted, closed, today)
+               for p, closed in closure_states(closures))
+
+
+def closure_states(closures: dict[str, float]) -> list[tuple[float, frozenset[str]]]:
+    """Every subset of the closed segments with its probability (> 0)."""
     names = sorted(closures)
-    total = 0.0
+    out = []
     for bits in itertools.product((0, 1), repeat=len(names)):
         p = 1.0
         for s, b in zip(names, bits):
             p *= closures[s] if b else 1.0 - closures[s]
         if p > 0:
-            closed = frozenset(s for s, b in zip(names, bits) if b)
-            total += p * volume(inst, selected, weighted, closed, today)
-    return total
+            out.append((p, frozenset(s for s, b in zip(names, bits) if b)))
+    return out
 
 
 def feasible(inst: Instance, selected: set[str], budget: float) -> bool:
@@ -308,17 +313,9 @@ def expected_cumulative(inst: Instance, starts: dict[str, int], closures: dict[s
                         cache: dict | None = None) -> float:
     """Spec §9.2 W under spec §11 closures: over every subset of closed
     segments, weighted by its probability."""
-    names = sorted(closures)
     cache = {} if cache is None else cache
-    total = 0.0
-    for bits in itertools.product((0, 1), repeat=len(names)):
-        p = 1.0
-        for s, b in zip(names, bits):
-            p *= closures[s] if b else 1.0 - closures[s]
-        if p > 0:
-            closed = frozenset(s for s, b in zip(names, bits) if b)
-            total += p * cumulative(inst, starts, cache=cache, closed=closed)
-    return total
+    return sum(p * cumulative(inst, starts, cache=cache, closed=closed)
+               for p, closed in closure_states(closures))
 
 
 def best_schedule(inst: Instance, budget: float, weighted: bool = False,

@@ -108,3 +108,37 @@ def test_a_programme_under_closures_matches_the_oracle(seed):
         assert out.solution.status == "infeasible"
     else:
         assert evaluate_plan(prep, out.plan).objective == pytest.approx(best[0], rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_route_master_is_exact_for_fixed_portfolios_under_closures(seed):
+    """With every project variable fixed, column generation over the closure
+    states' blocks ends at the exact expected objective (the master is exact
+    for binary x): a block that merged states a closure does change, or lost
+    one, would show here. The oracle gives the expectation."""
+    from model.clock import Deadline
+    from model.problem import PortfolioProblem
+    from model.route_solver import RouteSolver
+
+    gen = reference.random_instance(seed)
+    inst = gen.instance
+    rng = random.Random(seed)
+    picked = rng.sample([s.segment_id for s in inst.segments], rng.randint(1, 3))
+    closures = {s: rng.choice([0.3, 0.6]) for s in picked}
+    prep = with_closures(prepare(inst), sorted(closures.items()))
+    problem = PortfolioProblem(prep, gen.budget)
+    solver = RouteSolver(problem)
+    if not solver.master.nets:
+        return
+    tried = 0
+    for r in range(len(problem.projects) + 1):
+        for chosen in itertools.combinations(problem.projects, r):
+            plan = Plan.of(chosen)
+            if not problem.fits(plan) or tried >= 6:
+                continue
+            tried += 1
+            solver.master.fix({v: float(v[0] in chosen) for v in problem.variables})
+            value = solver.price(Deadline(60))
+            assert solver.converged
+            assert value == pytest.approx(
+                reference.expected_volume(inst, set(chosen), closures), rel=1e-7), chosen

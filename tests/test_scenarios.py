@@ -147,3 +147,55 @@ def test_a_draw_on_the_arc_formulation(seed):
     best = reference.best_in_draw(inst, inst.uncertainty, d.values, gen.budget)
     assert best is not None and result.own is not None
     assert best[0] * (1 - config.pwl_tolerance) - 1e-7 <= result.own.objective <= best[0] + 1e-7
+
+
+def test_robustness_shares_first_most_chosen_first():
+    """Per project the share of the draws whose optimum selects it; projects
+    without a share (committed) last, so the chart reads the first rows."""
+    from model.ensemble import DrawResult, Ensemble, Figures
+    from model.ensemble_results import robustness_rows
+    from model.scenario import Draw
+    from model.solution import Status
+    from tests.builders import flow, instance, proj, road, seg
+
+    inst = instance([seg("s1", "A", "B", road(100))],
+                    [proj("p1", 10), proj("p2", 10, "committed"), proj("p3", 10)],
+                    [], [flow("A", "B", 10)])
+    some = Figures(1.0, 1.0, 1.0)
+    results = tuple(DrawResult(Draw(i, ()), some, some, some, Plan.of(chosen), Status.OPTIMAL,
+                               0.0) for i, chosen in enumerate([{"p3"}, {"p1", "p3"}]))
+    e = Ensemble(2, 0, tuple(r.draw for r in results), results)
+    rows = robustness_rows(e, inst, Plan.of({"p1"}))
+    assert [(r["project_id"], r["selected_share"]) for r in rows] == [
+        ("p3", 1.0), ("p1", 0.5), ("p2", None)]
+    assert [r["in_returned"] for r in rows] == ["no", "yes", "no"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_robust_master_is_exact_for_fixed_portfolios(seed):
+    """Every project fixed: column generation over every draw's blocks ends at
+    the oracle's mean over the draws of the expected objective."""
+    import itertools
+
+    from model.clock import Deadline
+    from model.problem import PortfolioProblem
+    from model.route_solver import RouteSolver
+
+    inst, gen = uncertain_instance(seed, closures=1)
+    base = prepare(inst)
+    draws = sample(inst.uncertainty, seed, 2)
+    prep = mixture_of(base, [apply(base, inst.uncertainty, d) for d in draws])
+    problem = PortfolioProblem(prep, gen.budget)
+    solver = RouteSolver(problem)
+    drawn = [reference.apply_draw(inst, inst.uncertainty, d.values) for d in draws]
+    tried = 0
+    for r in range(len(problem.projects) + 1):
+        for chosen in itertools.combinations(problem.projects, r):
+            if tried >= 5 or not problem.fits(Plan.of(chosen)):
+                continue
+            tried += 1
+            solver.master.fix({v: float(v[0] in chosen) for v in problem.variables})
+            value = solver.price(Deadline(60))
+            mean = sum(reference.expected_volume(d, set(chosen), c, today=inst)
+                       for d, c in drawn) / len(drawn)
+            assert value == pytest.approx(mean, rel=1e-7), chosen
