@@ -410,6 +410,12 @@ ERRORS = {
                                               ["capex", "p1", 1, 1.2, 1.9]),
                                   "Uncertainty", 3, "quantity",
                                   ["duplicate: 'capex / p1' already on row 2"]),
+    "negative programme discount rate": (
+        row("Parameters", 10, parameter="discount_rate_pct", value=-5),
+        "Parameters", 10, "value", ["discount_rate_pct: out of range", ">= 0"]),
+    "negative appraisal discount rate": (
+        row("Parameters", 10, parameter="appraisal_discount_pct", value=-1),
+        "Parameters", 10, "value", ["appraisal_discount_pct: out of range", ">= 0"]),
     "appraisal ends before benefits start": (
         row("Parameters", 10, parameter="appraisal_end_year", value=2025),
         "Parameters", 10, "value", ["appraisal_end_year must be after base_year (2025)"]),
