@@ -42,15 +42,12 @@ def check_archive(archive: zipfile.ZipFile, name: str) -> list[Problem]:
                         f"{name} holds {len(parts):,} parts, more than the limit of"
                         f" {MAX_PARTS:,}; refused unread ({_ADVICE})")]
     problems = []
-    sheets: dict[str, str] | None = None
+    labels = _PartLabels(archive)
     for info in parts:
         why = _beyond_limits(info)
         if why is None:
             continue
-        if sheets is None:
-            sheets = _sheet_names(archive)
-        label = info.filename + (f" (sheet '{sheets[info.filename]}')"
-                                 if info.filename in sheets else "")
+        label = labels(info)
         problems.append(Problem("", None, None, None,
                                 f"{name}: part {label} unpacks to"
                                 f" {_mb(info.file_size)} from {_mb(info.compress_size)}"
@@ -65,6 +62,21 @@ def check_archive(archive: zipfile.ZipFile, name: str) -> list[Problem]:
     return problems
 
 
+class _PartLabels:
+    """A part's name for a message, with its sheet's name when it is a sheet
+    (the workbook's sheet list is read only when a message needs it)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.sheets: dict[str, str] | None = None
+
+    def __call__(self, info: zipfile.ZipInfo) -> str:
+        if self.sheets is None:
+            self.sheets = _sheet_names(self.archive)
+        sheet = self.sheets.get(info.filename)
+        return info.filename + (f" (sheet '{sheet}')" if sheet else "")
+
+
 _ADVICE = ("a workbook saved by Excel is far smaller; open and save it again in Excel or"
            " ask the sender for the original; limits: docs/input-validation.md")
 
@@ -76,15 +88,12 @@ def check_no_dtd(archive: zipfile.ZipFile, name: str) -> list[Problem]:
     does not depend on it and names the part. Run it on parts within the size
     limits only: it reads each part up to its root element."""
     problems = []
-    sheets: dict[str, str] | None = None
+    labels = _PartLabels(archive)
     for info in archive.infolist():
         with archive.open(info) as stream:
             if not _declares_dtd(stream):
                 continue
-        if sheets is None:
-            sheets = _sheet_names(archive)
-        label = info.filename + (f" (sheet '{sheets[info.filename]}')"
-                                 if info.filename in sheets else "")
+        label = labels(info)
         problems.append(Problem("", None, None, None,
                                 f"{name}: part {label} declares a DTD (<!DOCTYPE ...>), which"
                                 " Excel never writes and whose entities can expand to gigabytes"
