@@ -69,7 +69,21 @@ class Paths:
     origins: tuple[int, ...]
     cost: np.ndarray  # [len(origins), n_nodes]
     predecessor: np.ndarray
-    pair_state: dict[tuple[int, int], State]  # (a, b) -> cheapest state joining them
+    tails: np.ndarray  # the graph's arcs: tail, head and the state used (index in
+    heads: np.ndarray  # ``states``), for following a route
+    used: np.ndarray
+    states: tuple[State, ...]
+
+    @property
+    def pair_state(self) -> dict[tuple[int, int], State]:
+        """(a, b) -> the cheapest usable state joining them; made when a route
+        is first followed (most runs only need the costs)."""
+        known = self.__dict__.get("_pair_state")
+        if known is None:
+            known = dict(zip(zip(self.tails.tolist(), self.heads.tolist()),
+                             (self.states[i] for i in self.used.tolist())))
+            object.__setattr__(self, "_pair_state", known)
+        return known
 
 
 def build_network(nodes: Sequence[Node], segments: Sequence[Segment],
@@ -93,42 +107,75 @@ def build_network(nodes: Sequence[Node], segments: Sequence[Segment],
     return Network(node_ids, index, ends, tuple(tuple(s) for s in states))
 
 
-def usable_states(network: Network, portfolio: frozenset[str],
-                  value_of_time: float) -> list[State]:
-    """The cheapest usable state of every segment under a portfolio."""
-    best: list[State] = []
-    for own in network.states:
-        usable = [s for s in own if s.project is None or s.project in portfolio]
-        if usable:
-            best.append(min(usable, key=lambda s: s.gc(value_of_time)))
-    return best
+@dataclass(frozen=True)
+class _Table:
+    """Every state of a network as arrays, both directions of each (a state
+    is usable either way): what a shortest-path run needs, built once per
+    network so that each run is a few vector operations."""
+
+    states: tuple[State, ...]  # segment-major, as in Network.states
+    segment: np.ndarray  # per directed state (two per state: a->b, then b->a)
+    tail: np.ndarray
+    head: np.ndarray
+    money: np.ndarray
+    hours: np.ndarray
+    project: np.ndarray  # code of the state's project, -1 for a base state
+    codes: dict[str, int]
+
+    @classmethod
+    def of(cls, network: Network) -> _Table:
+        flat = tuple(s for own in network.states for s in own)
+        codes: dict[str, int] = {}
+        for s in flat:
+            if s.project is not None:
+                codes.setdefault(s.project, len(codes))
+        ends = np.array([network.ends[s.segment] for s in flat], dtype=np.int64).reshape(-1, 2)
+        twice = np.repeat  # each state once per direction, side by side
+        return cls(flat, twice(np.array([s.segment for s in flat], dtype=np.int64), 2),
+                   ends[:, [0, 1]].ravel(), ends[:, [1, 0]].ravel(),
+                   twice(np.array([s.money for s in flat], dtype=float), 2),
+                   twice(np.array([s.hours for s in flat], dtype=float), 2),
+                   twice(np.array([-1 if s.project is None else codes[s.project]
+                                   for s in flat], dtype=np.int64), 2), codes)
+
+
+def _table(network: Network) -> _Table:
+    """The network's arrays, made on first use and kept with it (the network
+    is immutable; ``closing`` makes a new one)."""
+    table = network.__dict__.get("_table")
+    if table is None:
+        table = _Table.of(network)
+        object.__setattr__(network, "_table", table)
+    return table
 
 
 def shortest_paths(network: Network, portfolio: frozenset[str],
                    origins: list[int] | tuple[int, ...], value_of_time: float) -> Paths:
-    """Least generalized cost from each origin with the portfolio applied."""
-    pair_state: dict[tuple[int, int], State] = {}
-    pair_cost: dict[tuple[int, int], float] = {}
-    for state in usable_states(network, portfolio, value_of_time):
-        a, b = network.ends[state.segment]
-        cost = state.gc(value_of_time)
-        for key in ((a, b), (b, a)):
-            if key not in pair_cost or cost < pair_cost[key]:
-                pair_state[key], pair_cost[key] = state, cost
+    """Least generalized cost from each origin with the portfolio applied.
+    Between two nodes the cheapest usable state counts; of equal ones, the
+    first in the network's order."""
+    t = _table(network)
     n = network.n_nodes
-    if pair_state:
-        rows, cols = zip(*pair_state)
-        data = list(pair_cost.values())
-    else:
-        rows, cols, data = (), (), []
-    graph = csr_matrix((data, (rows, cols)), shape=(n, n))
+    chosen = [t.codes[p] for p in portfolio if p in t.codes]
+    usable = np.flatnonzero((t.project < 0) | np.isin(t.project, chosen))
+    cost = t.money[usable] + value_of_time * t.hours[usable]
+    pair = t.tail[usable] * n + t.head[usable]
+    order = np.lexsort((usable, cost, pair))  # by pair, cheapest first, then network order
+    pair = pair[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    pick, data = usable[order[first]], cost[order[first]]
+    tails, heads = t.tail[pick], t.head[pick]  # sorted by (tail, head): CSR order
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tails, minlength=n), out=indptr[1:])
+    graph = csr_matrix((data, heads, indptr), shape=(n, n))
+    arcs = (tails, heads, pick // 2, t.states)
     origins = tuple(origins)
     if not origins:
         return Paths(value_of_time, origins, np.zeros((0, n)), np.zeros((0, n), dtype=int),
-                     pair_state)
-    cost, pred = dijkstra(graph, directed=True, indices=list(origins),
-                          return_predecessors=True)
-    return Paths(value_of_time, origins, np.atleast_2d(cost), np.atleast_2d(pred), pair_state)
+                     *arcs)
+    dist, pred = dijkstra(graph, directed=True, indices=list(origins), return_predecessors=True)
+    return Paths(value_of_time, origins, np.atleast_2d(dist), np.atleast_2d(pred), *arcs)
 
 
 def route(paths: Paths, origin: int, destination: int) -> list[State]:
@@ -188,37 +235,41 @@ class FlowArcs:
     arcs: tuple[tuple[int, int, State], ...]  # (tail, head, state)
 
 
-def prune_arcs(network: Network, flow_index: int, flow: Flow, vot: float, lower: Paths,
-               cdn: float, committed: frozenset[str], decision: frozenset[str]) -> FlowArcs:
-    """Directed arc states that can lie on a route cheaper than doing nothing.
+class Pruning:
+    """Spec §5's pruning at one value of time: which directed arc states a
+    route cheaper than doing nothing may use.
 
-    ``lower`` holds least costs with every selectable project's best effect
-    applied (a lower bound for any portfolio) at the flow's value of time
-    ``vot``, from origins and destinations alike (segments are undirected).
     Base and committed states are always usable; a state of a project in
     ``decision`` only if it is selected, and only worth keeping if cheaper than
     the segment's always-usable state; states of any other project can never
-    be used.
-    """
-    o, d = network.index[flow.origin], network.index[flow.destination]
-    from_o = lower.cost[lower.origins.index(o)]
-    to_d = lower.cost[lower.origins.index(d)]
-    limit = cdn * (1.0 + PRUNE_SLACK)
-    arcs: list[tuple[int, int, State]] = []
-    for seg, own in enumerate(network.states):
-        fixed = [s.gc(vot) for s in own if s.project is None or s.project in committed]
-        floor = min(fixed) if fixed else np.inf
-        a, b = network.ends[seg]
-        for s in own:
-            gc = s.gc(vot)
-            conditional = s.project is not None and s.project not in committed
-            if conditional and (s.project not in decision or gc >= floor):
-                continue
-            if not conditional and gc > floor:
-                continue
-            for tail, head in ((a, b), (b, a)):
-                if head == o or tail == d:
-                    continue
-                if from_o[tail] + gc + to_d[head] <= limit:
-                    arcs.append((tail, head, s))
-    return FlowArcs(flow_index, o, d, tuple(arcs))
+    be used. What does not depend on the flow is worked out once here."""
+
+    def __init__(self, network: Network, vot: float, committed: frozenset[str],
+                 decision: frozenset[str]):
+        t = self._t = _table(network)
+        self.gc = t.money + vot * t.hours
+        fixed = (t.project < 0) | np.isin(t.project,
+                                          [t.codes[p] for p in committed if p in t.codes])
+        floor = np.full(len(network.states), np.inf)  # per segment: its always-usable cost
+        np.minimum.at(floor, t.segment[fixed], self.gc[fixed])
+        floor = floor[t.segment]
+        selectable = np.isin(t.project, [t.codes[p] for p in decision if p in t.codes])
+        self._worth = np.where(fixed, self.gc <= floor, selectable & (self.gc < floor))
+        self._index = network.index
+
+    def arcs(self, flow_index: int, flow: Flow, lower: Paths, cdn: float) -> FlowArcs:
+        """The flow's arc states that can lie on a route cheaper than ``cdn``.
+        ``lower`` holds least costs with every selectable project's best
+        effect applied (a lower bound for any portfolio) at this value of
+        time, from origins and destinations alike (segments are undirected)."""
+        t = self._t
+        o, d = self._index[flow.origin], self._index[flow.destination]
+        from_o = lower.cost[lower.origins.index(o)]
+        to_d = lower.cost[lower.origins.index(d)]
+        keep = self._worth & (t.head != o) & (t.tail != d)
+        keep &= from_o[t.tail] + self.gc + to_d[t.head] <= cdn * (1.0 + PRUNE_SLACK)
+        kept = np.flatnonzero(keep)
+        arcs = zip(t.tail[kept].tolist(), t.head[kept].tolist(),
+                   map(t.states.__getitem__, (kept // 2).tolist()))
+        return FlowArcs(flow_index, o, d, tuple(arcs))
+

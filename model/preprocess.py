@@ -20,7 +20,8 @@ import numpy as np
 
 from .demand import Demand, demand_of
 from .instance import Decision, Effect, Instance, Project
-from .network import FlowArcs, Network, build_network, flow_costs, paths_by_time_value, prune_arcs
+from .network import (FlowArcs, Network, Pruning, build_network, flow_costs,
+                      paths_by_time_value)
 from .numerics import TINY
 from .timeline import Timeline, timeline_of
 
@@ -191,9 +192,10 @@ def prepare(instance: Instance, demand: Demand | None = None, *,
         ends.setdefault(vots[k], set()).update(
             (network.index[flows[k].origin], network.index[flows[k].destination]))
     lower = paths_by_time_value(network, everything, ends)
-    variable = tuple(prune_arcs(network, k, flows[k], vots[k], lower[vots[k]],
-                                float(dearest[k]), committed - timed,
-                                frozenset(decision) | timed) for k in changeable)
+    pruning = {v: Pruning(network, v, committed - timed, frozenset(decision) | timed)
+               for v in ends}
+    variable = tuple(pruning[vots[k]].arcs(k, flows[k], lower[vots[k]], float(dearest[k]))
+                     for k in changeable)
     return Prepared(instance, network, committed, decision, blocked, c0, cdn, cmin, variable,
                     demand if demand is not None else demand_of(instance, timeline), timeline,
                     timed)

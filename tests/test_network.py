@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from model.instance import Attributes
-from model.network import State, build_network, flow_costs, prune_arcs, route, shortest_paths
+from model.network import Pruning, State, build_network, flow_costs, route, shortest_paths
 from model.preprocess import prepare
 from tests import reference
 from tests.builders import flow, instance, proj, road, seg
@@ -189,7 +189,7 @@ def test_prune_arcs_hand_case():
     net = net_of(inst)
     a, d = net.index["A"], net.index["D"]
     lower = shortest_paths(net, frozenset({"q", "r"}), [a, d], 1.0)
-    fa = prune_arcs(net, 0, inst.flows[0], 1.0, lower, 12.0, frozenset(), frozenset({"q", "r"}))
+    fa = Pruning(net, 1.0, frozenset(), frozenset({"q", "r"})).arcs(0, inst.flows[0], lower, 12.0)
     assert (fa.flow, fa.origin, fa.destination) == (0, a, d)
     assert arcs_named(inst, net, fa.arcs) == {
         ("A", "B", "ab", None), ("B", "D", "bd", None), ("A", "C", "ac", None),
