@@ -116,6 +116,9 @@ class RouteSolver:
                                        ArcPartner] | None = None
         self.partner: ArcPartner | None = None
         self._solve: _SolveState | None = None
+        # in branch-and-bound, the largest bound of the nodes other than the one
+        # being priced: a node's own bound is not the solve's
+        self._elsewhere = -math.inf
 
     def solve(self, problem: PortfolioProblem, *, deadline: Deadline, gap: float,
               start: Plan | None = None) -> Solution:
@@ -288,6 +291,7 @@ class RouteSolver:
         state = self._solve
         if state is None:
             return
+        route_bound = max(route_bound, self._elsewhere)
         if self.partner is None and self.partner_factory is not None and \
                 time.perf_counter() - state.began > RACE_AFTER_S and \
                 not state.settled(route_bound) and state.deadline.remaining() > RACE_MIN_LEFT_S:
@@ -353,10 +357,13 @@ class RouteSolver:
             m.fix(fixes)
             self.stats.nodes += 1
             self._say(f"node {self.stats.nodes}: fixed {fixes}, parent bound {-negb:,.4f}")
+            self._elsewhere = max([-h[0] for h in heap] + [dropped])
             try:
                 b = self.price(deadline)
             except Infeasible:
                 continue
+            finally:
+                self._elsewhere = -math.inf
             b = min(b, -negb)
             if not self.converged:  # out of time: the node stays open with what is known
                 heapq.heappush(heap, (-b, next(tick), fixes))

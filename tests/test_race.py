@@ -21,3 +21,38 @@ def test_a_raced_solve_matches_enumeration(seed, monkeypatch):
     exact = reference.volume(gen.instance, set(out.selected))
     assert exact >= (1 - gen.config.mip_gap) * best[0] - 1e-9
     assert out.solution.bound >= best[0] * (1 - 1e-9)
+
+
+class _Partner:
+    """An arc partner that has found nothing and holds a loose bound."""
+
+    def __init__(self, bound):
+        self.bound = bound
+
+    def poll(self):
+        return []
+
+    def stop(self):
+        pass
+
+
+def test_a_nodes_own_bound_does_not_end_the_race():
+    """In branch-and-bound, a node whose bound falls below the best portfolio
+    says nothing about the other open nodes: the solve must go on (before, a
+    raced solve stopped there, at a few seconds, as if the gap were closed)."""
+    from model.clock import Deadline
+    from model.preprocess import prepare
+    from model.problem import PortfolioProblem, Plan
+
+    gen = reference.random_instance(3)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    solver = route_solver.RouteSolver(problem)
+    deadline = Deadline(60.0)
+    state = solver._solve = route_solver._SolveState(problem, deadline, 0.001, Plan(), 0.0)
+    solver.partner = _Partner(state.value + 1000.0)
+    solver._elsewhere = state.value + 100.0  # an open node elsewhere, far above
+    solver._absorb(state.value - 1.0)  # the node being priced: below the best portfolio
+    assert not deadline.cancelled
+    solver._elsewhere = -float("inf")  # no other node open: now it is settled
+    solver._absorb(state.value - 1.0)
+    assert deadline.cancelled
