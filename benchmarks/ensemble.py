@@ -9,8 +9,8 @@ per-task overhead of the scheduler.
 
     python benchmarks/ensemble.py --json benchmarks/results/ensemble.jsonl
 
-The workbook is inputs/corridors.xlsx with the Uncertainty sheet below added
-(a copy in a temporary folder; inputs/ is not touched). The machine's load
+The workbook is inputs/corridors.xlsx as shipped, with its sourced
+Uncertainty sheet (it is only read). The machine's load
 average is printed with every figure: the cores are shared.
 """
 from __future__ import annotations
@@ -20,7 +20,6 @@ import json
 import os
 import pickle
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import cloudpickle
-import openpyxl
 
 from model.ensemble import Shipment, Spread, robust, solve_draw
 from model.executor import Engine
@@ -42,37 +40,7 @@ from model.validate import validate
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 2000.0
 
-# quantity, target, low, mode, high, source
-UNCERTAINTY = [
-    ("growth_pct", None, -2.0, 0.0, 1.0,
-     "trade forecasts too high more often than too low (Flyvbjerg, Skamris Holm, Buhl, JAPA"
-     " 71(2) 2005); -2 to +1 points a year around the workbook's growth"),
-    ("base_volume", None, 0.8, 1.0, 1.2, "base-year trade statistics: +-20 %"),
-    ("elasticity", None, 0.7, 1.0, 1.3, "elasticity of trade to cost: +-30 %"),
-    ("capex", None, 0.9, 1.1, 1.6,
-     "roads: mean overrun 20 % (Flyvbjerg, Holm, Buhl, JAPA 68(3) 2002): mean of (0.9, 1.1,"
-     " 1.6) is 1.2"),
-    ("capex", "P05", 1.0, 1.1, 1.4, "rail: 45 % mean overrun (ibid.), with the row above"),
-    ("capex", "P13", 1.0, 1.1, 1.4, "rail, as P05"),
-    ("capex", "P16", 1.0, 1.1, 1.4, "rail, as P05"),
-    ("border_time", None, 0.7, 1.0, 1.5, "dwell times at every border crossing: -30 % to +50 %"),
-    ("closure_days", "B_TKM_PK", 0.0, 20.0, 120.0,
-     "Torkham: closed for more than 100 days from October 2025 (issue 12)"),
-    ("closure_days", "B_CMN_PK", 0.0, 15.0, 90.0, "Chaman: repeated closures since 2023"),
-]
-
-
-def workbook(folder: Path) -> Path:
-    """The default workbook with the benchmark's Uncertainty sheet."""
-    path = folder / "corridors_uncertainty.xlsx"
-    shutil.copy(ROOT / "inputs" / "corridors.xlsx", path)
-    wb = openpyxl.load_workbook(path)
-    ws = wb.create_sheet("Uncertainty")
-    ws.append(["quantity", "target", "low", "mode", "high", "source"])
-    for row in UNCERTAINTY:
-        ws.append(list(row))
-    wb.save(path)
-    return path
+WORKBOOK = ROOT / "inputs" / "corridors.xlsx"  # with its own sourced Uncertainty sheet
 
 
 def timed_draw(ship: Shipment, drawn: Any) -> tuple[Any, float, float]:
@@ -175,7 +143,7 @@ def main() -> None:
                             capture_output=True, text=True).stdout.strip()
     say(f"commit {commit}, {os.cpu_count()} cores, load {load()}")
     folder = Path(tempfile.mkdtemp())
-    path = workbook(folder)
+    path = WORKBOOK
     inst, config, _ = validate(read_workbook(path))
     config = config.with_overrides(budget_musd=BUDGET)
     outcome = optimise(inst, config)
