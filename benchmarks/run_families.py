@@ -337,6 +337,67 @@ def combined(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
+    """Issue 11's before/after table: per family and size, the old code's two
+    formulations run alone (and the best of both on the same instance) against
+    the new runs (any formulation, e.g. auto), with the targets' figures:
+    gain_gap median and worst seed, wall median and the worst overshoot, and
+    whether each new run is at least as good as the better old one alone."""
+    def by(rows: list[dict[str, Any]]) -> dict[tuple, dict[str, dict[str, Any]]]:
+        out: dict[tuple, dict[str, dict[str, Any]]] = {}
+        for r in rows:
+            out.setdefault((r["family"], r["towns"], r["seed"]), {})[r["formulation"]] = r
+        return out
+
+    old, new = by(before), by(after)
+    groups: dict[tuple, list[tuple]] = {}
+    for (fam, towns, seed), runs in new.items():
+        for form, r in runs.items():
+            was = old.get((fam, towns, seed), {})
+            best_old = [w.get("gain_gap") for w in was.values()
+                        if w.get("gain_gap") is not None]
+            best = min(best_old) if best_old else None
+            gg = r.get("gain_gap")
+            # the exact trade of the portfolio and the bound, against either old run
+            old_exact = max([w["exact"] for w in was.values() if w.get("exact") is not None],
+                            default=None)
+            old_bound = min([w["bound"] for w in was.values() if w.get("bound") is not None
+                             and w.get("status") in ("optimal", "time_limit")], default=None)
+            no_worse = None  # proven within the target, or a gap no wider than the better
+            if gg is not None:  # old run's, or a portfolio and a bound each no worse
+                tol = 1e-6 * max(1.0, abs(old_exact or 1.0))
+                no_worse = r.get("status") == "optimal" or (best is not None and gg <= best + 1e-6)
+                if not no_worse and old_exact is not None and old_bound is not None:
+                    no_worse = r["exact"] >= old_exact - tol and r["bound"] <= old_bound + tol
+            groups.setdefault((fam, towns, form), []).append(
+                (was.get("paths", {}).get("gain_gap"), was.get("arc", {}).get("gain_gap"),
+                 best, gg, r["wall_s"], r.get("overshoot_s"), r.get("status", "?"), no_worse,
+                 r["time_limit"], max(r.get("load_before") or 0.0, r.get("load_after") or 0.0)))
+    order = ("chains", "overlap", "longhaul", "gauge", "fewmany", "knn3")
+    out = ["| family | towns | limit s | seeds | before: paths | before: arc | before: better of "
+           "the two | after | status | after: worst seed | wall s median | overshoot max s "
+           "| no worse than the better before (seeds) | load max |",
+           "| " + " | ".join(["---"] * 14) + " |"]
+    for key in sorted(groups, key=lambda k: (order.index(k[0]) if k[0] in order else 9, k[1],
+                                             k[2])):
+        gs = groups[key]
+        counts: dict[str, int] = {}
+        for g in gs:
+            counts[g[6]] = counts.get(g[6], 0) + 1
+        status = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        judged = [g[7] for g in gs if g[7] is not None]
+        verdict = f"{sum(judged)} of {len(judged)}" if judged else "–"
+        form = "" if key[2] == "auto" else f" ({key[2]})"
+        out.append(
+            f"| {key[0]}{form} | {key[1]} | {gs[0][8]:g} | {len(gs)} | "
+            f"{_fmt(_med([g[0] for g in gs]), '.2%')} | {_fmt(_med([g[1] for g in gs]), '.2%')} "
+            f"| {_fmt(_med([g[2] for g in gs]), '.2%')} | **{_fmt(_med([g[3] for g in gs]), '.2%')}"
+            f"** | {status} | {_fmt(_max([g[3] for g in gs]), '.2%')} | "
+            f"{_fmt(_med([g[4] for g in gs]), '.1f')} | {_fmt(_max([g[5] for g in gs]), '+.1f')} "
+            f"| {verdict} | {_fmt(_max([g[9] for g in gs]), '.1f')} |")
+    return "\n".join(out)
+
+
 def line(r: dict[str, Any]) -> str:
     return (f"{r['name']:<26} {r.get('status', '?'):>10} wall {r['wall_s']:7.1f}"
             f" over {r['overshoot_s']:+7.1f} solve {_fmt(r.get('solve_s'), '7.1f')}"
@@ -363,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=Path, default=None, help="cProfile each run into DIR")
     ap.add_argument("--table", type=Path, default=None,
                     help="only print the tables of an existing JSON-lines file")
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="with --table: the before/after table against this JSON-lines file"
+                         " (the old code's runs)")
     ap.add_argument("--skip-done", action="store_true",
                     help="skip runs already in --json with the same model hash")
     # the child's arguments
@@ -379,6 +443,10 @@ def main(argv: list[str] | None = None) -> int:
         return child(args)
     if args.table is not None:
         rows = [json.loads(t) for t in args.table.read_text().splitlines() if t.strip()]
+        if args.compare is not None:
+            before = [json.loads(t) for t in args.compare.read_text().splitlines() if t.strip()]
+            print(compare(before, rows))
+            return 0
         print(table(rows))
         print(details(rows))
         print(combined(rows))
