@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import math
 import signal
 import sys
 import time
@@ -268,13 +269,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     timings = dict(outcome.timings)
     frontier, found, switching = _other_modes(outcome, config, args, console, timings) \
         if stopped is None else ([], [], {})
-    ensemble = _scenarios(outcome, config, args, console, timings) if stopped is None else None
+    in_modes = stopped is None and interrupts.cancelled_by() is not None
+    ensemble = _scenarios(outcome, config, args, console, timings) \
+        if interrupts.cancelled_by() is None else None
     if isinstance(ensemble, int):
         return ensemble
     stopped = interrupts.cancelled_by()
     if stopped is not None:
         outcome = dataclasses.replace(outcome, solution=interrupts.marked(
-            outcome.solution, stopped, deadline.elapsed()))
+            outcome.solution, stopped, time.perf_counter() - started if in_modes
+            else deadline.elapsed(), later=in_modes))
     interrupts.stage("evaluating")
     t = time.perf_counter()
     info = _run_info(input_path, config, timings)
@@ -299,8 +303,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     console.say(f"Solver log: {log_path}")
     _show_summary(results, written, console)
     if stopped is not None:
-        console.error(f"interrupted by {interrupts.signal_name(stopped)} while solving: the best"
-                      f" portfolio found so far is in {written} (marked interrupted)")
+        what = "the sweep, alternatives or switching values stopped early; the portfolio" \
+            " (solved in full) and what they had done are" if in_modes else \
+            "the best portfolio found so far is"
+        console.error(f"interrupted by {interrupts.signal_name(stopped)} while solving: {what}"
+                      f" in {written} (marked interrupted)")
         return 128 + stopped
     return EXIT_SOLVER if ensemble is not None and ensemble.failed else EXIT_OK
 
@@ -313,25 +320,28 @@ def _other_modes(outcome: Outcome, config: RunConfig, args: argparse.Namespace,
     frontier: list[FrontierPoint] = []
     found: list[Alternative] = []
     switching: dict[str, SwitchingValue] = {}
+    stop = Deadline(math.inf)  # each solve has the time limit; a signal cancels them all
+    interrupts.stage("solving", stop)
     if args.sweep is not None:
         t = time.perf_counter()
         budgets = args.sweep
         console.say(f"Budget sweep: {len(budgets)} budgets from {budgets[0]:,.0f} to"
                     f" {budgets[-1]:,.0f} USD million")
-        frontier = sweep(outcome, budgets, config, progress=lambda text: console.say("  " + text))
+        frontier = sweep(outcome, budgets, config, progress=lambda text: console.say("  " + text),
+                         stop=stop)
         timings["sweep"] = time.perf_counter() - t
         for note in frontier_notes(frontier):
             console.say(f"  note: {note}")
     if args.alternatives:
         t = time.perf_counter()
         console.say(f"Finding the {args.alternatives} next-best portfolios ...")
-        found = alternatives(outcome, args.alternatives, config)
+        found = alternatives(outcome, args.alternatives, config, stop=stop)
         timings["alternatives"] = time.perf_counter() - t
     if args.switching_values:
         t = time.perf_counter()
         console.say("Switching values: the capex at which each candidate left out would enter")
         switching = switching_values(outcome, config,
-                                     progress=lambda text: console.say("  " + text))
+                                     progress=lambda text: console.say("  " + text), stop=stop)
         timings["switching_values"] = time.perf_counter() - t
     return frontier, found, switching
 

@@ -204,9 +204,17 @@ def released() -> Iterator[None]:
         guard.holding = saved
 
 
-def marked(solution: Solution, signum: int, seconds: float) -> Solution:
-    """The solution, its message saying that the solve was interrupted."""
-    note = (f"interrupted by {signal_name(signum)} after {seconds:.1f} s: the best portfolio"
-            " found so far" + ("" if solution.status == "optimal" else ", not proven optimal"))
+def marked(solution: Solution, signum: int, seconds: float, *, later: bool = False
+           ) -> Solution:
+    """The solution, its message saying that the solve was interrupted, or,
+    ``later``, that the run was (in the sweep, alternatives or switching
+    values, after this solve had finished)."""
+    if later:
+        note = (f"run interrupted by {signal_name(signum)} after {seconds:.1f} s, after this"
+                " solve: the budget sweep, alternatives or switching values are incomplete")
+    else:
+        note = (f"interrupted by {signal_name(signum)} after {seconds:.1f} s: the best"
+                " portfolio found so far" + ("" if solution.status == "optimal"
+                                             else ", not proven optimal"))
     return dataclasses.replace(solution, message=note + (f"; {solution.message}"
                                                          if solution.message else ""))

@@ -138,10 +138,23 @@ class FrontierPoint:
         return self.plan.selected
 
 
+def _limit(config: RunConfig, stop: Deadline | None) -> Deadline:
+    """One solve of a mode: the time limit, cancelled with the mode's ``stop``
+    (a signal: the solve returns its best so far and the mode ends)."""
+    return Deadline(config.time_limit_s, parent=stop)
+
+
+def _stopped(stop: Deadline | None) -> bool:
+    return stop is not None and stop.cancelled
+
+
 def sweep(outcome: Outcome, budgets: list[float], config: RunConfig,
-          progress: Say = lambda _: None) -> list[FrontierPoint]:
+          progress: Say = lambda _: None, *, stop: Deadline | None = None
+          ) -> list[FrontierPoint]:
     """Solve each budget on the built solver, warm-started from the previous
-    portfolio (feasible when budgets rise) or the ranking's, whichever is better."""
+    portfolio (feasible when budgets rise) or the ranking's, whichever is better.
+    Each solve has the time limit; once ``stop`` is cancelled the budgets
+    solved so far are returned."""
     prep, solver = outcome.prep, outcome.solver
     ranked = rank_projects(outcome.problem)
     nothing = objective(prep, Plan())
@@ -153,7 +166,7 @@ def sweep(outcome: Outcome, budgets: list[float], config: RunConfig,
         start = rank.plan
         if problem.fits(previous) and objective(prep, previous) > rank.objective:
             start = previous
-        sol = solver.solve(problem, deadline=Deadline(config.time_limit_s),
+        sol = solver.solve(problem, deadline=_limit(config, stop),
                            gap=min(config.mip_gap, target_gap(problem, rank, config)),
                            start=start)
         plan = best_of(problem, sol, rank)
@@ -171,6 +184,8 @@ def sweep(outcome: Outcome, budgets: list[float], config: RunConfig,
                  f" {len(chosen)} projects, {ev.horizon.volume_kt:,.0f} kt")
         if sol.has_portfolio:
             previous = plan
+        if _stopped(stop):
+            break
     return points
 
 
@@ -197,10 +212,13 @@ class Alternative:
         return self.plan.selected
 
 
-def alternatives(outcome: Outcome, count: int, config: RunConfig) -> list[Alternative]:
+def alternatives(outcome: Outcome, count: int, config: RunConfig, *,
+                 stop: Deadline | None = None) -> list[Alternative]:
     """The next ``count`` best portfolios: each solve excludes every earlier
     portfolio S by requiring at least one of S's free projects to be dropped
-    (supersets of S can only tie with it: they add projects that add nothing)."""
+    (supersets of S can only tie with it: they add projects that add nothing).
+    Each solve has the time limit; a cancelled ``stop`` ends the search (a
+    portfolio its solve had not finished is not reported)."""
     prep, solver = outcome.prep, outcome.solver
     found: list[Alternative] = []
     problem = outcome.problem
@@ -209,8 +227,8 @@ def alternatives(outcome: Outcome, count: int, config: RunConfig) -> list[Altern
         if not any(prep.instance.project(p).decision is not Decision.MUST_DO for p in previous):
             break  # only must_do projects: nothing left to exclude
         problem = problem.excluding(previous)
-        sol = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=config.mip_gap)
-        if not sol.has_portfolio:
+        sol = solver.solve(problem, deadline=_limit(config, stop), gap=config.mip_gap)
+        if not sol.has_portfolio or _stopped(stop):
             break
         plan = drop_idle(problem, sol.plan)
         chosen = plan.selected
@@ -236,11 +254,13 @@ class SwitchingValue:
 
 
 def switching_values(outcome: Outcome, config: RunConfig,
-                     progress: Say = lambda _: None) -> dict[str, SwitchingValue]:
+                     progress: Say = lambda _: None, *, stop: Deadline | None = None
+                     ) -> dict[str, SwitchingValue]:
     """For each candidate not selected: bisect its capex on [0, capex] for the
     largest at which the optimum with it forced in beats the returned
     portfolio (at most SWITCHING_SOLVES solves each, at the gap of the main
-    solve; accurate to that gap and to capex / 2^(SWITCHING_SOLVES - 1))."""
+    solve; accurate to that gap and to capex / 2^(SWITCHING_SOLVES - 1)).
+    A cancelled ``stop`` ends it: the project being bisected is left out."""
     prep, solver, base = outcome.prep, outcome.solver, outcome.problem
     best = objective(prep, outcome.plan)
     margin = REL * max(1.0, abs(best))
@@ -250,19 +270,24 @@ def switching_values(outcome: Outcome, config: RunConfig,
 
     def enters(p: str, capex: float) -> bool:
         problem = base.with_capex(p, capex).forcing(p)
-        sol = solver.solve(problem, deadline=Deadline(config.time_limit_s), gap=outcome.gap)
+        sol = solver.solve(problem, deadline=_limit(config, stop), gap=outcome.gap)
         return sol.has_portfolio and objective(prep, sol.plan) > best + margin
 
     for i, p in enumerate(todo, start=1):
         capex = base.cost(p)
-        if not enters(p, 0.0):
+        at_zero = enters(p, 0.0)
+        if _stopped(stop):
+            break
+        if not at_zero:
             out[p] = SwitchingValue(p, None, 1, "does not enter the optimum even at zero capex")
         else:
             low, high, solves = 0.0, capex, 1
-            while solves < SWITCHING_SOLVES:
+            while solves < SWITCHING_SOLVES and not _stopped(stop):
                 mid = (low + high) / 2
                 low, high = (mid, high) if enters(p, mid) else (low, mid)
                 solves += 1
+            if _stopped(stop):
+                break
             out[p] = SwitchingValue(p, low, solves,
                                     f"enters the optimum at a capex of at most USD {low:,.1f}"
                                     f" million ({100 * low / capex:.0f}% of its USD"

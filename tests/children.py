@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Sequence
 
 from tests.workbooks import tiny
 
@@ -45,14 +46,15 @@ CHILD = textwrap.dedent("""
 
 
 def launch(tmp_path: Path, module: str, name: str, *,
-           poll_deadline: bool = False) -> subprocess.Popen:
-    """The run on tests.workbooks.tiny() in tmp_path, report out/report.xlsx;
-    it is on its way to the stage (see ``ready``)."""
+           poll_deadline: bool = False, args: Sequence[str] = ()) -> subprocess.Popen:
+    """The run on tests.workbooks.tiny() in tmp_path, report out/report.xlsx,
+    with more command-line ``args``; it is on its way to the stage (see
+    ``ready``)."""
     code = CHILD.format(module=module, name=name, poll_deadline=poll_deadline)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
         [sys.executable, "-c", code, "--input", str(tiny(tmp_path / "tiny.xlsx")),
-         "--output", str(tmp_path / "out" / "report.xlsx")],
+         "--output", str(tmp_path / "out" / "report.xlsx"), *args],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -37,7 +37,9 @@ RUNS = {
     "writing-term": ("model.report", "_write_run_info", False),
     "solving": ("model.cli", "optimise", True),
     "solving-twice": ("model.cli", "optimise", False),
+    "sweeping": ("model.cli", "sweep", True),
 }
+ARGS = {"sweeping": ("--sweep", "0:1000:100")}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[A
     started = {}
     for key, (module, name, poll) in RUNS.items():
         folder = tmp_path_factory.mktemp(key)
-        started[key] = (launch(folder, module, name, poll_deadline=poll), folder)
+        started[key] = (launch(folder, module, name, poll_deadline=poll,
+                               args=ARGS.get(key, ())), folder)
     yield started
     for proc, _ in started.values():
         end(proc)
@@ -102,6 +105,28 @@ def test_a_signal_while_solving_writes_the_best_portfolio_marked_interrupted(
         "interrupted by Ctrl-C (SIGINT) after ")
     assert leftovers(folder) == ["out/report.xlsx", "out/report_map.png",
                                  "out/report_solver.log"]
+
+
+def test_a_signal_during_the_sweep_ends_it_and_keeps_the_solved_portfolio(
+        runs: dict[str, tuple[Any, Path]]) -> None:
+    """The budget sweep's solves are cancelled with the run: the sweep stops
+    after the budget being solved (not after all 11), the main portfolio,
+    solved in full, is written with the budgets done, and the run says so."""
+    proc, folder = runs["sweeping"]
+    code, out, err = stop(ready(proc), signal.SIGINT)
+    assert code == 130, err
+    report = folder / "out" / "report.xlsx"
+    assert err.strip().splitlines()[-1] == (
+        "interrupted by Ctrl-C (SIGINT) while solving: the sweep, alternatives or switching"
+        " values stopped early; the portfolio (solved in full) and what they had done are in"
+        f" {report} (marked interrupted)")
+    book = openpyxl.load_workbook(report)
+    summary = {row[0]: row for row in book["Summary"].iter_rows(values_only=True)}
+    assert summary["solver_status"][2].startswith("run interrupted by Ctrl-C (SIGINT) after ")
+    assert summary["solver_status"][1] == "optimal"  # the main solve had finished
+    budgets = [row[0] for row in book["Frontier"].iter_rows(min_row=2, values_only=True)
+               if isinstance(row[0], (int, float))]
+    assert budgets == [0]
 
 
 def test_a_second_signal_while_solving_stops_at_once(
