@@ -398,6 +398,12 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per run name: the last one written (a run repeated, e.g. on a
+    quieter machine, replaces the earlier one)."""
+    return list({r["name"]: r for r in rows}.values())
+
+
 def line(r: dict[str, Any]) -> str:
     return (f"{r['name']:<26} {r.get('status', '?'):>10} wall {r['wall_s']:7.1f}"
             f" over {r['overshoot_s']:+7.1f} solve {_fmt(r.get('solve_s'), '7.1f')}"
@@ -442,7 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(args)
     if args.table is not None:
-        rows = [json.loads(t) for t in args.table.read_text().splitlines() if t.strip()]
+        rows = _latest([json.loads(t) for t in args.table.read_text().splitlines()
+                        if t.strip()])
         if args.compare is not None:
             before = [json.loads(t) for t in args.compare.read_text().splitlines() if t.strip()]
             print(compare(before, rows))
