@@ -398,6 +398,36 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def versus_alone(rows: list[dict[str, Any]]) -> str:
+    """The race against each formulation run alone by the same code, on the
+    instances where all three ran: exact trade of the portfolio and bound."""
+    inst: dict[tuple, dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        inst.setdefault((r["family"], r["towns"], r["seed"]), {})[r["formulation"]] = r
+    out = ["| instance | auto: gain_gap, wall s | paths alone | arc alone | auto's portfolio "
+           "≥ the better alone | auto's bound ≤ the better alone |",
+           "| " + " | ".join(["---"] * 6) + " |"]
+    for (fam, towns, seed), by in sorted(inst.items()):
+        if not {"auto", "paths", "arc"} <= set(by):
+            continue
+        a, p, c = by["auto"], by["paths"], by["arc"]
+
+        def cell(r: dict[str, Any]) -> str:
+            return f"{_fmt(r.get('gain_gap'), '.2%')}, {r['wall_s']:.1f}"
+        exacts = [r["exact"] for r in (p, c) if r.get("exact") is not None]
+        bounds = [r["bound"] for r in (p, c) if r.get("bound") is not None]
+        tol = 1e-6 * max(1.0, abs(a.get("exact") or 1.0))
+        better = "–" if a.get("exact") is None or not exacts else \
+            ("yes" if a["exact"] >= max(exacts) - tol else
+             f"no ({a['exact']:,.1f} < {max(exacts):,.1f})")
+        tighter = "–" if a.get("bound") is None or not bounds else \
+            ("yes" if a["bound"] <= min(bounds) + tol else
+             f"no ({a['bound']:,.1f} > {min(bounds):,.1f})")
+        out.append(f"| {fam} {towns}/{seed} | {cell(a)} | {cell(p)} | {cell(c)} | {better} | "
+                   f"{tighter} |")
+    return "\n".join(out)
+
+
 def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per run name: the last one written (a run repeated, e.g. on a
     quieter machine, replaces the earlier one)."""
@@ -452,7 +482,10 @@ def main(argv: list[str] | None = None) -> int:
                         if t.strip()])
         if args.compare is not None:
             before = [json.loads(t) for t in args.compare.read_text().splitlines() if t.strip()]
-            print(compare(before, rows))
+            raced = [r for r in rows if r["formulation"] == "auto"]
+            print(compare(before, raced or rows))
+            print()
+            print(versus_alone(rows))
             return 0
         print(table(rows))
         print(details(rows))
