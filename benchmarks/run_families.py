@@ -364,9 +364,10 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
             old_bound = min([w["bound"] for w in was.values() if w.get("bound") is not None
                              and w.get("status") in ("optimal", "time_limit")], default=None)
             no_worse = None  # proven within the target, or a gap no wider than the better
-            if gg is not None and was:  # old run's, or a portfolio and a bound each no worse
+            if gg is not None and was:  # old run's (or none: the old runs failed or were
+                # killed), or a portfolio and a bound each no worse
                 tol = 1e-6 * max(1.0, abs(old_exact or 1.0))
-                no_worse = r.get("status") == "optimal" or (best is not None and gg <= best + 1e-6)
+                no_worse = r.get("status") == "optimal" or best is None or gg <= best + 1e-6
                 if not no_worse and old_exact is not None and old_bound is not None:
                     no_worse = r["exact"] >= old_exact - tol and r["bound"] <= old_bound + tol
             groups.setdefault((fam, towns, form), []).append(
