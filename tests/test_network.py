@@ -130,6 +130,20 @@ def test_route_takes_the_cheaper_of_parallel_segments_per_value_of_time():
         assert p.cost[0, a] == pytest.approx(cost)
 
 
+def test_of_equally_cheap_states_the_first_in_the_network_counts():
+    # Two identical parallel A-B segments, the second with a project state as
+    # cheap as its base one: with or without the project, in either direction,
+    # the route is the first segment's base state (segment order, then state order).
+    inst = instance([seg("one", "A", "B", SLOW), seg("two", "A", "B", SLOW)], [proj("p", 1)],
+                    [("p", "two", SLOW), ("p", "one", SLOW)], [])
+    net = net_of(inst)
+    a, b = net.index["A"], net.index["B"]
+    for portfolio in (frozenset(), frozenset({"p"})):
+        p = shortest_paths(net, portfolio, [a, b], 1.0)
+        assert [(s.segment, s.project) for s in route(p, a, b)] == [(0, None)]
+        assert [(s.segment, s.project) for s in route(p, b, a)] == [(0, None)]
+
+
 def test_flow_costs_own_value_of_time_alt_cost_and_unreachable():
     inst = two_route_instance()
     net = net_of(inst)
