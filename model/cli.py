@@ -64,7 +64,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                          " paths: route options by column generation, exact volumes; arc: the"
                          " spec's arc flows with a piecewise-linear volume curve")
     ap.add_argument("--time-limit", type=_positive, metavar="SECONDS",
-                    help="solver time limit (default: time_limit_s on Parameters, else 300)")
+                    help="time limit of each solve: the main one, each sweep budget,"
+                         " alternative, switching-value step, scenario draw and the robust"
+                         " model (default: time_limit_s on Parameters, else 300)")
     ap.add_argument("--gap", type=_gap, metavar="FRACTION",
                     help="relative optimality gap on the whole objective (default: mip_gap on"
                          " Parameters, else 0.001); the solver also closes the gap to gain_gap"
