@@ -148,6 +148,8 @@ class ArcSolver:
                 index = np.array([c for c, _ in pairs], dtype=np.int32)
                 values = np.array([value for _, value in pairs])
                 highs._solver_model.setSolution(len(pairs), index, values)
+            if self._deadline is not None:  # the hand-off to HiGHS took time of the limit
+                config.time_limit = max(self._deadline.remaining(), 0.01)
             return highs._solve()
         finally:
             highs._active_config = highs.config
