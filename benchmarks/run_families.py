@@ -34,8 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -179,6 +180,11 @@ def _fmt(v: Any, spec: str) -> str:
     return format(v, spec)
 
 
+def _tally(values: Iterable[str]) -> str:
+    """'optimal 2, time_limit 1': how often each value occurs, sorted."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(Counter(values).items()))
+
+
 def _med(values: list[float]) -> float | None:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -208,10 +214,7 @@ def table(rows: list[dict[str, Any]]) -> str:
                 kv[0][1], FORMULATIONS.index(kv[0][2]) if kv[0][2] in FORMULATIONS else 9)):
             if f != fam:
                 continue
-            counts: dict[str, int] = {}
-            for r in rs:
-                counts[r.get("status", "?")] = counts.get(r.get("status", "?"), 0) + 1
-            status = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            status = _tally(r.get("status", "?") for r in rs)
             gg = [r.get("gain_gap") for r in rs]
             missing = sum(1 for v in gg if v is None)
             ggmax = _max(gg)
@@ -325,10 +328,7 @@ def combined(rows: list[dict[str, Any]]) -> str:
         gs = groups[key]
 
         def count(i: int) -> str:
-            c: dict[str, int] = {}
-            for g in gs:
-                c[g[i]] = c.get(g[i], 0) + 1
-            return ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+            return _tally(g[i] for g in gs)
         out.append(f"| {key[0]} | {key[1]} | {len(gs)} | {_fmt(_med([g[3] for g in gs]), '.2%')} "
                    f"| {_fmt(_med([g[4] for g in gs]), '.2%')} | "
                    f"{_fmt(_med([g[0] for g in gs]), '.2%')} | "
@@ -382,10 +382,7 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
     for key in sorted(groups, key=lambda k: (order.index(k[0]) if k[0] in order else 9, k[1],
                                              k[2])):
         gs = groups[key]
-        counts: dict[str, int] = {}
-        for g in gs:
-            counts[g[6]] = counts.get(g[6], 0) + 1
-        status = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        status = _tally(g[6] for g in gs)
         judged = [g[7] for g in gs if g[7] is not None]
         verdict = f"{sum(judged)} of {len(judged)}" if judged else "–"
         form = "" if key[2] == "auto" else f" ({key[2]})"
