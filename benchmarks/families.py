@@ -287,6 +287,18 @@ class _Net:
             capex += a.length_km * unit
         return effects, capex
 
+    def upgrade_or_premium(self, chain: list[int], kinds: tuple[str, str], share: float,
+                           room: bool) -> None:
+        """The chain's upgrade; with probability ``share`` (when there is
+        ``room`` for two projects) a premium one first, the two in a group."""
+        group = ""
+        if self.rng.random() < share and room:
+            group = self.new_group()
+            eff, capex = self.upgrade(chain, premium=True)
+            self.add(kinds[1], eff, capex, group)
+        eff, capex = self.upgrade(chain)
+        self.add(kinds[0], eff, capex, group)
+
     def modernise(self, seg: int, strength: float = 1.0) -> tuple[list[tuple[int, Attributes]],
                                                                   float]:
         """Less dwell and a lower fee on a border or transfer segment."""
@@ -490,13 +502,8 @@ def _chains(rng: random.Random, towns: int, n_proj: int, n_flows: int) -> tuple[
         chain = net.chain(start, rng.choice(lengths), set() if overlap else used, (),
                           through_borders=True)
         used.update(chain)
-        group = ""
-        if rng.random() < 0.1 and len(net.plan) + 2 <= n_proj:
-            group = net.new_group()
-            eff, capex = net.upgrade(chain, premium=True)
-            net.add("premium chain", eff, capex, group)
-        eff, capex = net.upgrade(chain)
-        net.add("chain upgrade", eff, capex, group)
+        net.upgrade_or_premium(chain, ("chain upgrade", "premium chain"), 0.1,
+                               len(net.plan) + 2 <= n_proj)
     diameter = float(dist.max())
     far = [(i, j) for i in range(towns) for j in range(towns)
            if i != j and dist[i, j] >= 0.35 * diameter]
@@ -739,13 +746,8 @@ def _fewmany(rng: random.Random, towns: int, n_proj: int, n_flows: int) -> tuple
             continue
         chain = net.chain(i, rng.randint(1, 3), used, ())
         used.update(chain)
-        group = ""
-        if rng.random() < 0.15 and len(net.plan) + 2 <= n_trunk:
-            group = net.new_group()
-            eff, capex = net.upgrade(chain, premium=True)
-            net.add("trunk premium", eff, capex, group)
-        eff, capex = net.upgrade(chain)
-        net.add("trunk upgrade", eff, capex, group)
+        net.upgrade_or_premium(chain, ("trunk upgrade", "trunk premium"), 0.15,
+                               len(net.plan) + 2 <= n_trunk)
     borders = sorted((i for i in use if net.segments[i].mode == "border" and use[i] >= 3),
                      key=lambda i: (-use[i], i))
     for i in borders[: round(0.1 * n_proj)]:
