@@ -21,6 +21,7 @@ from .arc_model import build_model, sync_rules
 from .clock import Deadline
 from .evaluate import evaluate
 from .numerics import REL, TINY
+from .preprocess import all_open_bound
 from .problem import Plan, PortfolioProblem
 from .solution import Solution, Status
 
@@ -74,6 +75,10 @@ class ArcSolver:
               start: Plan | None = None) -> Solution:
         """Solve (or re-solve after the problem changed); ``start`` is a
         feasible portfolio HiGHS may start from."""
+        return self._solve(problem, deadline, gap, start).capped(all_open_bound(self.prep))
+
+    def _solve(self, problem: PortfolioProblem, deadline: Deadline, gap: float,
+               start: Plan | None) -> Solution:
         m = self.model
         sync_rules(m, problem)
         if not m.curves:

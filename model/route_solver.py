@@ -63,10 +63,12 @@ class _SolveState:
     began: float
     value: float = -math.inf
     outside_bound: float = math.inf
+    ceiling: float = math.inf  # the bound known before solving: every flow at its least cost
 
     def __post_init__(self) -> None:
         if self.best is not None:
             self.value = objective(self.problem.prep, self.best)
+        self.ceiling = all_open_bound(self.problem.prep)
 
     def offer(self, plan: Plan, exact: Callable[[Plan], float]) -> None:
         """Keep a plan that fits and is exactly better."""
@@ -76,8 +78,8 @@ class _SolveState:
                 self.best, self.value = plan, value
 
     def bound(self, route_bound: float) -> float:
-        """Both bounds are valid: the smaller one."""
-        return min(route_bound, self.outside_bound)
+        """Every bound is valid: the smallest one."""
+        return min(route_bound, self.outside_bound, self.ceiling)
 
     def settled(self, route_bound: float) -> bool:
         if self.best is None:
