@@ -7,7 +7,8 @@ LP value plus each flow's best reduced cost is a valid upper bound on the
 exact optimum at every complete round (Lagrangian bound). A MIP over the
 generated routes gives a portfolio; if the bound is not yet within the gap, a
 best-first branch-and-bound on the project variables, pricing at every node,
-closes it.
+closes it. Before branching, a swap local search (polish.improve) improves
+the best portfolio, each trial evaluated exactly.
 
 The time of a solve is spent in named parts of its deadline: root column
 generation at most ROOT_SHARE of it, each MIP over the routes at most
@@ -28,6 +29,7 @@ from typing import Callable
 from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
+from .polish import improve
 from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
@@ -41,6 +43,9 @@ ROOT_SHARE = 0.5  # of the solve's time, for root column generation
 MIP_SHARE = 0.5  # of the time left, for each MIP over the generated routes
 MIP_MIN_S = 0.5  # the least time a MIP over the routes is given
 MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact routes
+# of the time left, for a swap local search from the best portfolio (polish.improve); not
+# on a mixture of draws, where an exact evaluation costs the number of variants more
+LOCAL_SHARE = 0.15
 ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
 PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
@@ -267,6 +272,9 @@ class RouteSolver:
             self._routes_of(chosen)
             if len(m.routes) == n:
                 break
+        if state.best is not None and not state.settled(bound) and not self.prep.mixture:
+            state.offer(improve(problem, state.best, deadline.part(LOCAL_SHARE)), self._exact)
+            self._routes_of(state.best)
         stats.times["incumbent"] = time.perf_counter() - t0
         self._absorb(bound)
         if state.best is None:
