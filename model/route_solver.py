@@ -273,8 +273,11 @@ class RouteSolver:
             if len(m.routes) == n:
                 break
         if state.best is not None and not state.settled(bound) and not self.prep.mixture:
+            began, before = time.perf_counter(), state.value
             state.offer(improve(problem, state.best, deadline.part(LOCAL_SHARE)), self._exact)
             self._routes_of(state.best)
+            say(f"progress: local search: best portfolio {before:,.1f} -> {state.value:,.1f}"
+                f" in {time.perf_counter() - began:.1f} s")
         stats.times["incumbent"] = time.perf_counter() - t0
         self._absorb(bound)
         if state.best is None:
