@@ -68,7 +68,7 @@ class _SolveState:
     began: float
     value: float = -math.inf
     outside_bound: float = math.inf
-    ceiling: float = math.inf  # the bound known before solving: every flow at its least cost
+    ceiling: float = field(init=False)  # known before solving: every flow at its least cost
 
     def __post_init__(self) -> None:
         if self.best is not None:
