@@ -24,16 +24,19 @@ def _without(inst: Instance, starts: dict[str, int], p: str) -> dict[str, int] |
 
 
 def _neighbours(problem: PortfolioProblem, plan: Plan) -> Iterator[Plan]:
-    """Every plan one move away that keeps the rules: add a project (with what
-    it requires, each at its earliest start), drop one (with what requires
-    it), or drop one and add another."""
+    """Every plan one move away: add a project (with what it requires, each
+    at its earliest start), drop one (with what requires it), or drop one and
+    add another. The caller checks the rules (budget, envelopes, minimums)."""
     inst = problem.prep.instance
     starts = dict(plan.starts)
     outside = [p for p in problem.projects if p not in starts]
-    bases = [starts] + [b for p in sorted(starts) if p not in problem.forced
-                        for b in [_without(inst, starts, p)] if b is not None]
-    for i, base in enumerate(bases):
-        if i:
+    drops = []
+    for p in sorted(starts):
+        rest = None if p in problem.forced else _without(inst, starts, p)
+        if rest is not None:
+            drops.append(rest)
+    for base in [starts] + drops:
+        if base is not starts:
             yield Plan.scheduled(base)
         for p in outside:
             placed = problem.place(Plan.scheduled(base), required_closure(inst, p))
