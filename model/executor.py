@@ -2,10 +2,14 @@
 
 ``Engine`` is a local cluster of worker processes (127.0.0.1, one thread
 each, no dashboard) unless given the address of an existing scheduler. Its
-``map`` ships the shared data once (scatter), runs one task per item with
-retries, and returns every result by the item's position together with the
-items that could not be computed and why: a failed or lost worker's task
-is retried on another, and what still fails is reported, never dropped.
+``map`` ships the shared data once, runs one task per item with retries, and
+returns every result by the item's position together with the items that
+could not be computed and why: a failed or lost worker's task is retried on
+another, and what still fails is reported, never dropped. The shared data is
+a task of its own, not scattered: when the worker holding it dies, the
+scheduler computes it again (scattered data is lost with its worker, and
+every task needing it is cancelled); a task the cluster cancels all the same
+is submitted again, within the same retries.
 Tasks build their own solvers (highspy objects do not pickle). Results do
 not depend on the engine or the number of workers as long as each task is
 a function of its shared data and its item only.
@@ -26,6 +30,7 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 from distributed import Client, Future, LocalCluster, WorkerPlugin, wait
+from distributed.client import FuturesCancelledError
 from distributed import TimeoutError as DaskTimeout
 
 from .highs_util import quiet_highs
@@ -39,6 +44,11 @@ WORKERLESS_S = 60.0  # give up on the remaining tasks after this long without a 
 CONNECT_S = 30  # seconds to reach an existing scheduler
 
 Progress = Callable[[int, int], None]  # (finished, failed)
+
+
+def _hold(shared: T) -> T:
+    """The shared data as a task's result, so the scheduler can compute it again."""
+    return shared
 
 
 class OneThread(WorkerPlugin):
@@ -111,19 +121,35 @@ class Engine:
         assert client is not None, "use the engine in a with block"
         if not items:
             return Ran({})
-        data = client.scatter(shared, broadcast=True, hash=False)
-        futures = client.map(task, [data] * len(items), items, pure=False,
-                             retries=self.retries)
-        position = {f.key: i for i, f in enumerate(futures)}
+        data = client.submit(_hold, shared, pure=False)
+        position: dict[str, int] = {}
+        resubmitted = [0] * len(items)
         results: dict[int, R] = {}
         failed: dict[int, str] = {}
-        pending = set(futures)
+
+        def submit(positions: Sequence[int]) -> set[Future]:
+            futures = client.map(task, [data] * len(positions), [items[i] for i in positions],
+                                 pure=False, retries=self.retries)
+            position.update((f.key, i) for f, i in zip(futures, positions))
+            return set(futures)
+
+        pending = submit(range(len(items)))
         workerless_since: float | None = None
         while pending:
             try:
                 done, pending = wait(list(pending), timeout=POLL_S,
                                      return_when="FIRST_COMPLETED")
             except (DaskTimeout, TimeoutError):
+                done = set()
+            except FuturesCancelledError:
+                cancelled = {f for f in pending if f.cancelled()}
+                pending -= cancelled
+                again = [position[f.key] for f in cancelled]
+                for i in again:
+                    resubmitted[i] += 1
+                    if resubmitted[i] > self.retries:
+                        failed[i] = "cancelled by the cluster after every retry"
+                pending |= submit([i for i in again if i not in failed])
                 done = set()
             for f in done:
                 self._collect(f, position[f.key], results, failed)

@@ -59,6 +59,16 @@ def test_engine_retries_failed_and_lost_tasks_and_reports_what_fails(tmp_path: P
     assert seen[-1] == (4, 1)
 
 
+def test_a_lone_worker_that_dies_loses_nothing(tmp_path: Path) -> None:
+    """The only worker holds the shared data and the results already computed;
+    when it dies the nanny starts another, and every task still completes
+    (scattered data would be lost with it, and every task cancelled)."""
+    items = [("ok", 2), ("crash", str(tmp_path / "crash")), ("ok", 3)]
+    with Engine(workers=1) as engine:
+        ran = engine.map(task, 10, items)
+    assert ran.results == {0: 20, 1: "crash recovered", 2: 30} and not ran.failed
+
+
 # --- the same sheets on every executor ------------------------------------------------
 
 def workbook(folder: Path) -> Path:
