@@ -93,13 +93,15 @@ def drop_idle(problem: PortfolioProblem, plan: Plan) -> Plan:
     return Plan.scheduled(keep)
 
 
-def best_of(problem: PortfolioProblem, solution: Solution, ranking: Ranking) -> Plan:
+def best_of(problem: PortfolioProblem, solution: Solution, ranking: Ranking | None) -> Plan:
     """The solver's plan less zero-gain projects, unless the ranking's is
     exactly better (possible only within the curve tolerance and the gap):
-    the returned plan never trails the ranking an official could do by hand."""
+    the returned plan never trails the ranking an official could do by hand.
+    Without a ranking (the solver started from a hint) the solver's plan."""
     if not solution.has_portfolio:
         return Plan()
     chosen = drop_idle(problem, solution.plan)
-    if problem.fits(ranking.plan) and ranking.objective > objective(problem.prep, chosen):
+    if ranking is not None and problem.fits(ranking.plan) \
+            and ranking.objective > objective(problem.prep, chosen):
         return drop_idle(problem, ranking.plan)
     return chosen

@@ -48,15 +48,16 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     return solver
 
 
-def target_gap(problem: PortfolioProblem, ranking: Ranking, config: RunConfig) -> float:
+def target_gap(problem: PortfolioProblem, floor: float, config: RunConfig) -> float:
     """The relative gap (on the whole objective) to ask of the solver: mip_gap,
     or less, so that the bound also leaves at most gain_gap of the achievable
-    gain open. The ranking's gain is a lower estimate of that gain."""
+    gain open. ``floor``, the objective of a portfolio in hand (the ranking's
+    or the hint's), gives a lower estimate of that gain."""
     nothing = objective(problem.prep, Plan())
-    gain = ranking.objective - nothing
-    if gain <= 0 or ranking.objective <= 0:
+    gain = floor - nothing
+    if gain <= 0 or floor <= 0:
         return config.mip_gap
-    return min(config.mip_gap, config.gain_gap * gain / ranking.objective)
+    return min(config.mip_gap, config.gain_gap * gain / floor)
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,11 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     limit from now unless the caller's, which a signal may cancel, is given).
     Infeasibility found before solving comes back as status 'infeasible' with
     the reasons. A scenario passes its prepared network and its financed
-    capex; ``hint`` (a portfolio found elsewhere) starts the solver when it
-    fits and beats the ranking, so the optimum is never below it."""
+    capex; ``hint`` (a portfolio found elsewhere: the returned one, in a draw
+    or the robust model) starts the solver when it fits, in place of the
+    benefit/cost ranking, which is then not worked out (a draw would spend an
+    eighth of its time on it, the robust model one evaluation per project
+    over every draw); the optimum is never below the portfolio it starts from."""
     deadline = deadline if deadline is not None else Deadline(config.time_limit_s)
     t = time.perf_counter()
     own_prep = prep is None
@@ -103,13 +107,15 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     solver = solver_for(problem, config, on_log_line, race=instance if own_prep else None)
     timings = {"build": time.perf_counter() - t}
     t = time.perf_counter()
-    ranking = benefit_cost_ranking(problem)
+    ranking = None
+    if hint is not None and problem.fits(hint):
+        start, floor = hint, objective(prep, hint)
+    else:
+        ranking = benefit_cost_ranking(problem)
+        start, floor = ranking.plan, ranking.objective
     timings["ranking"] = time.perf_counter() - t
     t = time.perf_counter()
-    gap = target_gap(problem, ranking, config)
-    start = ranking.plan
-    if hint is not None and problem.fits(hint) and objective(prep, hint) > ranking.objective:
-        start = hint
+    gap = target_gap(problem, floor, config)
     solution = solver.solve(problem, deadline=deadline, gap=gap, start=start)
     timings["solve"] = time.perf_counter() - t
     return Outcome(problem, solution, best_of(problem, solution, ranking), timings, solver,
@@ -167,7 +173,7 @@ def sweep(outcome: Outcome, budgets: list[float], config: RunConfig,
         if problem.fits(previous) and objective(prep, previous) > rank.objective:
             start = previous
         sol = solver.solve(problem, deadline=_limit(config, stop),
-                           gap=min(config.mip_gap, target_gap(problem, rank, config)),
+                           gap=min(config.mip_gap, target_gap(problem, rank.objective, config)),
                            start=start)
         plan = best_of(problem, sol, rank)
         ev = evaluate_plan(prep, plan)
