@@ -3,6 +3,7 @@ primal heuristic, and what the official is given: the solver's plan without
 projects that buy nothing, never one that trails the benefit/cost ranking."""
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 from .clock import Deadline
@@ -68,6 +69,35 @@ def improve(problem: PortfolioProblem, plan: Plan, deadline: Deadline) -> Plan:
             break
         best, value = step, value + gain
     return best
+
+
+def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:
+    """The plan cut back until it keeps the rules: each step drops the project
+    (with what requires it) that loses the least exact objective per USD it
+    frees. A draw's capex overrun leaves the returned portfolio over budget;
+    cutting it back is a start as good as the ranking's at a fraction of its
+    evaluations (one per selected project a step, against one per project).
+    None when no project can go and the rules still fail."""
+    prep, inst = problem.prep, problem.prep.instance
+    value = objective(prep, plan)
+    while not problem.fits(plan):
+        starts = dict(plan.starts)
+        spent = problem.spent(plan.selected)
+        best: tuple[float, str, Plan, float] | None = None
+        for p in sorted(starts):
+            rest = None if p in problem.forced else _without(inst, starts, p)
+            if rest is None:
+                continue
+            trial = Plan.scheduled(rest)
+            freed = spent - problem.spent(trial.selected)
+            v = objective(prep, trial)
+            rate = (value - v) / freed if freed > 0 else math.inf
+            if best is None or (rate, p) < best[:2]:
+                best = (rate, p, trial, v)
+        if best is None:
+            return None
+        plan, value = best[2], best[3]
+    return plan
 
 
 def drop_idle(problem: PortfolioProblem, plan: Plan) -> Plan:

@@ -8,7 +8,9 @@ from model.clock import Deadline
 from model.preprocess import prepare
 from model.problem import PortfolioProblem
 from model.ranking import benefit_cost_ranking
-from model.polish import improve
+from model.polish import improve, repair
+from model.problem import Plan
+from model.sequencer import optimise
 from tests import reference
 
 
@@ -50,3 +52,41 @@ def test_enough_starts_are_improved():
         start = benefit_cost_ranking(problem).plan
         moved += improve(problem, start, Deadline(60.0)).selected != start.selected
     assert moved >= 3
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_an_over_budget_hint_is_cut_back_and_the_optimum_still_found(seed):
+    """A draw's capex overrun leaves the returned portfolio over budget: the
+    solve starts from it cut back (polish.repair), not from the ranking, and
+    still ends on the enumerated optimum. Every candidate at once is the hint."""
+    gen = reference.random_instance(seed)
+    inst, budget = gen.instance, gen.budget
+    best = reference.best_portfolio(inst, budget)
+    if best is None:
+        return
+    everything = Plan.of(frozenset(p.project_id for p in inst.projects
+                                   if p.decision in ("candidate", "must_do")))
+    problem = PortfolioProblem(prepare(inst), budget)
+    cut = repair(problem, everything)
+    if cut is not None:
+        assert cut.selected <= everything.selected
+        assert reference.feasible(inst, set(cut.selected), budget)
+    out = optimise(inst, gen.config, hint=everything)
+    assert out.ranking is None or cut is None  # the ranking only when nothing fits
+    assert reference.feasible(inst, set(out.selected), budget)
+    assert reference.volume(inst, set(out.selected)) >= (1 - gen.config.mip_gap) * best[0] - 1e-9
+    assert out.solution.bound >= best[0] * (1 - 1e-9)
+
+
+def test_enough_hints_are_over_budget_and_cut_back():
+    """The test above must see hints cut back, not only hints that fit."""
+    cut = 0
+    for seed in range(24):
+        gen = reference.random_instance(seed)
+        everything = Plan.of(frozenset(p.project_id for p in gen.instance.projects
+                                       if p.decision in ("candidate", "must_do")))
+        problem = PortfolioProblem(prepare(gen.instance), gen.budget)
+        if not problem.fits(everything):
+            fixed = repair(problem, everything)
+            cut += fixed is not None and fixed.selected < everything.selected
+    assert cut >= 10
