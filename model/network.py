@@ -187,7 +187,8 @@ def route(paths: Paths, origin: int, destination: int) -> list[State]:
     while nodes[-1] != origin:
         nodes.append(int(paths.predecessor[row, nodes[-1]]))
     nodes.reverse()
-    return [paths.pair_state[(a, b)] for a, b in zip(nodes, nodes[1:])]
+    pair_state = paths.pair_state
+    return [pair_state[(a, b)] for a, b in zip(nodes, nodes[1:])]
 
 
 def paths_by_time_value(network: Network, portfolio: frozenset[str],

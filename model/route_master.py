@@ -315,7 +315,8 @@ class RouteMaster:
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"the route LP stopped with status {status}")
         sol = self.h.getSolution()
-        w = {v: sol.col_value[i] for v, i in self.var_index.items()}
+        col = sol.col_value  # a new list at every read: read once
+        w = {v: col[i] for v, i in self.var_index.items()}
         return self.h.getInfo().objective_function_value, np.array(sol.row_dual), w
 
     def solve_mip(self, *, time_limit: float, gap: float, deadline: Deadline,
