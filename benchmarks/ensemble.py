@@ -30,7 +30,7 @@ from typing import Any
 
 import cloudpickle
 
-from model.ensemble import Shipment, Spread, robust, shipment, solve_draw
+from model.ensemble import Shipment, Spread, robust, solve_draw
 from model.executor import Engine
 from model.reader import read_workbook
 from model.scenario import apply, sample
@@ -147,7 +147,7 @@ def main() -> None:
     inst, config, _ = validate(read_workbook(path))
     config = config.with_overrides(budget_musd=BUDGET)
     outcome = optimise(inst, config)
-    ship = shipment(outcome, config)  # as run_ensemble ships it: with the run's routes
+    ship = Shipment(outcome.prep, config, outcome.plan)
     draws = sample(inst.uncertainty, args.seed, args.draws)
     record: dict[str, Any] = {"commit": commit, "cores": os.cpu_count(),
                               "returned": sorted(outcome.selected)}
@@ -156,7 +156,7 @@ def main() -> None:
     record.update(shipment_bytes=shipped, draw_bytes=len(pickle.dumps(draws[0])),
                   result_bytes=result_bytes)
     say(f"shipped once per worker: {shipped:,} bytes (Shipment: prepared network, instance,"
-        f" settings, portfolio, {len(ship.routes):,} routes); a draw {record['draw_bytes']} bytes; a result"
+        f" settings, portfolio); a draw {record['draw_bytes']} bytes; a result"
         f" {result_bytes:,} bytes")
     if "profile" not in skip:
         parts = breakdown(ship, draws[: args.profile_draws])
