@@ -24,8 +24,6 @@ from .evaluate import evaluate_plan
 from .numerics import REL
 from .preprocess import Prepared
 from .problem import Plan, PortfolioProblem
-from .route_master import Carried
-from .route_solver import RouteSolver
 from .scenario import Draw, Scenario, apply, sample
 from .sequencer import Outcome, optimise
 from .solution import Status, gain_gap
@@ -51,7 +49,6 @@ class Shipment:
     prep: Prepared
     config: RunConfig
     returned: Plan
-    routes: tuple[Carried, ...] = ()  # the run's routes, to start each draw's master
 
 
 @dataclass(frozen=True)
@@ -87,21 +84,13 @@ def figures(scenario: Scenario, budget: float, plan: Plan) -> Figures:
     return Figures(ev.horizon.volume_kt, ev.objective, problem.spent(plan.selected))
 
 
-def shipment(outcome: Outcome, config: RunConfig) -> Shipment:
-    """What the workers are given: with the route solver, its routes too (a
-    draw re-costs them on its own network: a third fewer LP rounds)."""
-    solver = outcome.solver
-    routes = solver.master.carried() if isinstance(solver, RouteSolver) else ()
-    return Shipment(outcome.prep, config, outcome.plan, routes)
-
-
 def solve_draw(ship: Shipment, drawn: Draw) -> DrawResult:
     """One draw: the returned portfolio evaluated in it, and its own optimum."""
     scenario = apply(ship.prep, ship.prep.instance.uncertainty, drawn)
     config = ship.config
     budget = config.budget_musd
     outcome = optimise(ship.prep.instance, config, prep=scenario.prep, capex=scenario.capex,
-                       hint=ship.returned, carried=ship.routes)
+                       hint=ship.returned)
     sol = outcome.solution
     own = figures(scenario, budget, outcome.plan) if sol.has_portfolio else None
     nothing = figures(scenario, budget, Plan())
@@ -224,7 +213,7 @@ def run_ensemble(outcome: Outcome, config: RunConfig, count: int, seed: int,
     prep = outcome.prep
     rows = prep.instance.uncertainty
     draws = sample(rows, seed, count)
-    ran = engine.map(solve_draw, shipment(outcome, config), draws, progress)
+    ran = engine.map(solve_draw, Shipment(prep, config, outcome.plan), draws, progress)
     results = tuple(ran.results[i] for i in sorted(ran.results))
     failed = {draws[i].index: why for i, why in sorted(ran.failed.items())}
     best = None

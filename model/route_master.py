@@ -27,17 +27,16 @@ interface can only do by rebuilding constraints (docs/performance.md).
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
 import highspy
 import numpy as np
 
 from .clock import Deadline
 from .highs_util import quiet_highs
-from .network import FlowArcs, State, origins_by_time_value, paths_by_time_value, route
+from .network import origins_by_time_value, paths_by_time_value, route
 from .preprocess import Prepared, constant_objective
 from .pricing import FlowNet, flow_nets
 from .numerics import TINY
@@ -53,17 +52,6 @@ class Route:
     projects: frozenset[str]  # projects whose states the route uses (decisions, timed committed)
     cost: float
     family: int  # the flow network it is a path of
-
-
-@dataclass(frozen=True)
-class Carried:
-    """A route of another solve on the same segments, kept as the states it
-    takes, (segment, project or None), so that a scenario draw can cost it on
-    its own network: a draw changes attributes (border times) and closes
-    segments, never the segments themselves."""
-
-    flow: int
-    states: tuple[tuple[int, str | None], ...]
 
 
 @dataclass(frozen=True)
@@ -223,43 +211,26 @@ class RouteMaster:
     def add_route(self, family: int, cost: float, projects: frozenset[str]) -> bool:
         """Add a route column to every block of its family that can take it,
         unless it is already there; True when new."""
-        return self.add_routes([(family, cost, projects)]) > 0
-
-    def add_routes(self, found: Iterable[tuple[int, float, frozenset[str]]]) -> int:
-        """``add_route`` for many routes (family, cost, projects), their
-        columns passed to HiGHS at once (one call per column cost a draw
-        75 ms for 2,300 carried columns). Returns the number of new routes."""
-        objective: list[float] = []
-        starts: list[int] = []
-        rows: list[int] = []
-        new = 0
-        for family, cost, projects in found:
-            key = (family, projects, round(cost, 9))
-            if key in self._seen:
+        key = (family, projects, round(cost, 9))
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        decisions = sorted(projects - self.prep.timed)
+        for block in self.blocks_of[family]:
+            if not self.usable(block, projects):
                 continue
-            self._seen.add(key)
-            new += 1
-            decisions = sorted(projects - self.prep.timed)
-            for block in self.blocks_of[family]:
-                if not self.usable(block, projects):
-                    continue
-                starts.append(len(rows))
-                rows.append(self.convexity[block.index])
-                for p in decisions:
-                    link = self.link.get((block.index, p))
-                    if link is None:
-                        gate = self.var_index[self.gates[(block.index, p)]]
-                        link = self.link[(block.index, p)] = self._row(-INF, 0.0, [gate], [-1.0])
-                        self._links_of[block.index].append((p, link))
-                    rows.append(link)
-                objective.append(block.scale * cost ** -block.net.elasticity)
-            self.routes.append(Route(self.nets[family].k, projects, cost, family))
-        if objective:
-            n = len(objective)
-            self.h.addCols(n, np.array(objective), np.zeros(n), np.full(n, INF), len(rows),
-                           np.array(starts, dtype=np.int32), np.array(rows, dtype=np.int32),
-                           np.ones(len(rows)))
-        return new
+            rows = [self.convexity[block.index]]
+            for p in decisions:
+                link = self.link.get((block.index, p))
+                if link is None:
+                    gate = self.var_index[self.gates[(block.index, p)]]
+                    link = self.link[(block.index, p)] = self._row(-INF, 0.0, [gate], [-1.0])
+                    self._links_of[block.index].append((p, link))
+                rows.append(link)
+            self.h.addCol(block.scale * cost ** -block.net.elasticity, 0.0, INF, len(rows),
+                          np.array(rows, dtype=np.int32), np.ones(len(rows)))
+        self.routes.append(Route(self.nets[family].k, projects, cost, family))
+        return True
 
     def routes_of(self, applied: frozenset[str]) -> None:
         """Add each changeable flow's best route with exactly these projects
@@ -267,7 +238,6 @@ class RouteMaster:
         tracked = set(self.prep.decision) | self.prep.timed
         done: set[tuple[int, int]] = set()
         known: dict[int, dict] = {}  # network -> shortest paths, shared by its variants
-        found: list[tuple[int, float, frozenset[str]]] = []
         for m, (_, member) in enumerate(self.prep.members):
             todo = [(fa, self.family[(m, fa.flow)]) for fa in member.variable
                     if (fa.flow, self.family[(m, fa.flow)]) not in done]
@@ -287,81 +257,11 @@ class RouteMaster:
                 p = paths[vot]
                 c = p.cost[p.origins.index(fd.origin), fd.destination]
                 if fd.alt is not None and fd.alt <= c:
-                    found.append((family, fd.alt, frozenset()))
+                    self.add_route(family, fd.alt, frozenset())
                     continue
                 states = route(p, fd.origin, fd.destination)
-                found.append((family, float(c),
-                              frozenset(s.project for s in states if s.project in tracked)))
-        self.add_routes(found)
-
-    # -- routes carried from one solve to another -----------------------------------
-    def carried(self) -> tuple[Carried, ...]:
-        """Every generated route that uses a project, as the states of its
-        cheapest path with only those projects applied (its cost is at most
-        the route's). The do-nothing and everything-built routes are left
-        out: every master seeds them."""
-        tracked = set(self.prep.decision) | self.prep.timed
-        where = {f: (m, k) for (m, k), f in self.family.items()}
-        out = []
-        for r in self.routes:
-            if not r.projects:
-                continue
-            m, k = where[r.family]
-            member = self.prep.members[m][1]
-            arcs = next(fa for fa in member.variable if fa.flow == k)
-            states = _cheapest(arcs, member.instance.value_of_time(member.instance.flows[k]),
-                               lambda p: p is None or p not in tracked or p in r.projects)
-            if states:
-                out.append(Carried(k, tuple((st.segment, st.project) for st in states)))
-        return tuple(dict.fromkeys(out))
-
-    def carry(self, routes: Sequence[Carried]) -> int:
-        """Add the carried routes, each costed on every network variant of the
-        mixture where all its states are still there (none closed) and cheaper
-        than the flow's do-nothing cost and alternative: a starting set of
-        columns, so that column generation needs fewer rounds. Any real route
-        is a valid column; pricing still proves the bound. A route's cost at
-        a value of time v is M + v H, its states' money and hours summed once
-        per variant. Returns the number of routes added."""
-        if not routes:
-            return 0
-        tracked = set(self.prep.decision) | self.prep.timed
-        keys = list(dict.fromkeys(key for r in routes for key in r.states))
-        code = {key: i for i, key in enumerate(keys)}
-        flat = np.array([code[key] for r in routes for key in r.states], dtype=np.int64)
-        first = np.cumsum([0] + [len(r.states) for r in routes[:-1]])
-        used = [frozenset(p for _, p in r.states if p in tracked) for r in routes]
-        of_flow: dict[int, list[int]] = {}
-        for i, r in enumerate(routes):
-            of_flow.setdefault(r.flow, []).append(i)
-        found: list[tuple[int, float, frozenset[str]]] = []
-        done: set[int] = set()
-        for m, (_, member) in enumerate(self.prep.members):
-            state_of = {(st.segment, st.project): st for own in member.network.states
-                        for st in own}
-            there = [state_of.get(key) for key in keys]  # None: closed in this variant
-            money = np.array([math.nan if st is None else st.money for st in there])
-            hours = np.array([math.nan if st is None else st.hours for st in there])
-            total_money = np.add.reduceat(money[flat], first)
-            total_hours = np.add.reduceat(hours[flat], first)
-            inst = member.instance
-            for fa in member.variable:
-                family = self.family[(m, fa.flow)]
-                if family in done or fa.flow not in of_flow:
-                    continue
-                done.add(family)
-                net = self.nets[family]
-                vot = inst.value_of_time(inst.flows[fa.flow])
-                ceiling = float(member.cdn[fa.flow]) * (1.0 - TINY)
-                if net.alt is not None:
-                    ceiling = min(ceiling, net.alt)
-                known = set(net.projects)
-                mine = of_flow[fa.flow]
-                costs = total_money[mine] + vot * total_hours[mine]  # nan: a closed state
-                for i, cost in zip(mine, costs.tolist()):
-                    if cost < ceiling and used[i] <= known:
-                        found.append((family, cost, used[i]))
-        return self.add_routes(found)
+                used = frozenset(s.project for s in states if s.project in tracked)
+                self.add_route(family, float(c), used)
 
     # -- solving ----------------------------------------------------------------------
     def _set_integer(self, integer: bool) -> None:
@@ -445,33 +345,3 @@ class RouteMaster:
         state = Status.OPTIMAL if status == highspy.HighsModelStatus.kOptimal \
             else Status.TIME_LIMIT
         return state, plan, info.objective_function_value, info.mip_dual_bound
-
-
-def _cheapest(arcs: FlowArcs, vot: float, allowed: Callable[[str | None], bool]) -> list[State]:
-    """The states of a least-cost path from the flow's origin to its
-    destination over its arcs whose project is allowed (empty if none)."""
-    out: dict[int, list[tuple[int, State]]] = {}
-    for tail, head, st in arcs.arcs:
-        if allowed(st.project):
-            out.setdefault(tail, []).append((head, st))
-    dist = {arcs.origin: 0.0}
-    pred: dict[int, tuple[int, State]] = {}
-    heap = [(0.0, arcs.origin)]
-    while heap:
-        d, v = heapq.heappop(heap)
-        if v == arcs.destination:
-            break
-        if d > dist[v]:
-            continue
-        for head, st in out.get(v, ()):
-            nd = d + st.gc(vot)
-            if nd < dist.get(head, math.inf):
-                dist[head], pred[head] = nd, (v, st)
-                heapq.heappush(heap, (nd, head))
-    if arcs.destination not in pred:
-        return []
-    states, v = [], arcs.destination
-    while v != arcs.origin:
-        v, st = pred[v]
-        states.append(st)
-    return states[::-1]

@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable
 
 from .clock import Deadline
 from .evaluate import open_set
@@ -34,7 +34,7 @@ from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .race import ArcPartner
-from .route_master import Carried, Infeasible, OutOfTime, RouteMaster
+from .route_master import Infeasible, OutOfTime, RouteMaster
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
@@ -111,13 +111,10 @@ class RouteSolver:
     name = "paths"
 
     def __init__(self, problem: PortfolioProblem, *,
-                 on_log_line: Callable[[str], None] | None = None,
-                 carried: Sequence[Carried] = ()):
+                 on_log_line: Callable[[str], None] | None = None):
         self.prep = problem.prep
         self._say = on_log_line or (lambda _: None)
         self.master = RouteMaster(self.prep, problem, log=self._say)
-        if carried:
-            self._say(f"{self.master.carry(carried)} carried routes added")
         self.stats = RouteStats()
         self.converged = False
         self._fruitless: dict[int, tuple[float, dict[str, float]]] = {}  # block -> its duals

