@@ -23,6 +23,7 @@ from .config import RunConfig
 from .evaluate import evaluate_plan
 from .numerics import REL
 from .preprocess import Prepared
+from .pricing import compile_now
 from .problem import Plan, PortfolioProblem
 from .scenario import Draw, Scenario, apply, sample
 from .sequencer import Outcome, optimise
@@ -86,6 +87,7 @@ def figures(scenario: Scenario, budget: float, plan: Plan) -> Figures:
 
 def solve_draw(ship: Shipment, drawn: Draw) -> DrawResult:
     """One draw: the returned portfolio evaluated in it, and its own optimum."""
+    compile_now()
     scenario = apply(ship.prep, ship.prep.instance.uncertainty, drawn)
     config = ship.config
     budget = config.budget_musd
@@ -189,6 +191,7 @@ def robust(base: Prepared, config: RunConfig, scenarios: Sequence[Scenario],
     """Sample-average model: the projects shared, every draw's blocks in one
     route master, the budget at the base capex."""
     prep = mixture_of(base, scenarios)
+    compile_now()
     outcome = optimise(base.instance, config, prep=prep, hint=returned)
     plan = outcome.plan
     trades, gains = [], []

@@ -363,6 +363,17 @@ def _use_compiled(net: FlowNet, deadline: Deadline | None) -> bool:
     return _load_kernel()
 
 
+def compile_now() -> bool:
+    """Load the compiled search now, whatever the size of the flow nets: a
+    process that will price many solves (a worker running scenario draws)
+    gains from the first one. The one-shot rule (``_use_compiled``) waits for
+    2 s of Python search, which a worker reaches only after several draws.
+    True when the compiled search is in use."""
+    if _COMPILE["kernel"] is not None:
+        return True
+    return not _COMPILE["failed"] and _load_kernel()
+
+
 def _load_kernel() -> bool:
     started = time.perf_counter()
     try:
