@@ -88,12 +88,16 @@ class Engine:
         if self.scheduler:
             self.client = Client(self.scheduler, timeout=CONNECT_S)
         else:
-            # no dashboard; the scheduler's health routes on a free local port
+            # no dashboard; the scheduler's health routes on a free local port. The
+            # workers' own error lines are silenced: a task's failure comes back
+            # through its future and is reported (Ran.failed), and a worker's
+            # heartbeat to a scheduler that is closing printed a traceback at the
+            # end of a run that had gone well
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, host="127.0.0.1",
                                         dashboard_address="127.0.0.1:0",
                                         scheduler_kwargs={"dashboard": False},
-                                        silence_logs=logging.ERROR)
+                                        silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         self.client.register_plugin(OneThread())
         return self
