@@ -92,7 +92,7 @@ def solve_draw(ship: Shipment, drawn: Draw) -> DrawResult:
     config = ship.config
     budget = config.budget_musd
     outcome = optimise(ship.prep.instance, config, prep=scenario.prep, capex=scenario.capex,
-                       hint=ship.returned)
+                       hint=ship.returned, rank=False)
     sol = outcome.solution
     own = figures(scenario, budget, outcome.plan) if sol.has_portfolio else None
     nothing = figures(scenario, budget, Plan())

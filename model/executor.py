@@ -148,13 +148,17 @@ class Engine:
             except FuturesCancelledError:
                 cancelled = {f for f in pending if f.cancelled()}
                 pending -= cancelled
-                again = [position[f.key] for f in cancelled]
-                for i in again:
+                again = []
+                for i in (position[f.key] for f in cancelled):
                     resubmitted[i] += 1
                     if resubmitted[i] > self.retries:
                         failed[i] = "cancelled by the cluster after every retry"
-                pending |= submit([i for i in again if i not in failed])
+                    else:
+                        again.append(i)
+                pending |= submit(again)
                 done = set()
+                if len(again) < len(cancelled):
+                    progress(len(results), len(failed))
             for f in done:
                 self._collect(f, position[f.key], results, failed)
             if done:

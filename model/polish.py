@@ -77,10 +77,15 @@ def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:
     frees. A draw's capex overrun leaves the returned portfolio over budget;
     cutting it back is a start as good as the ranking's at a fraction of its
     evaluations (one per selected project a step, against one per project).
-    None when no project can go and the rules still fail."""
+    None when no project can go and the rules still fail, or once it would
+    take more evaluations than the ranking (one per project)."""
     prep, inst = problem.prep, problem.prep.instance
     value = objective(prep, plan)
+    left = len(problem.projects)
     while not problem.fits(plan):
+        left -= len(plan.starts)
+        if left < 0:
+            return None
         starts = dict(plan.starts)
         spent = problem.spent(plan.selected)
         best: tuple[float, str, Plan, float] | None = None
