@@ -112,17 +112,7 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     solver = solver_for(problem, config, on_log_line, race=instance if own_prep else None)
     timings = {"build": time.perf_counter() - t}
     t = time.perf_counter()
-    ranking = None if hint is not None and not rank else benefit_cost_ranking(problem)
-    start = ranking.plan if ranking is not None else None
-    if hint is not None:
-        fitted = hint if problem.fits(hint) else \
-            repair(problem, hint) if ranking is None else None
-        if fitted is not None and (ranking is None
-                                   or objective(prep, fitted) > ranking.objective):
-            start = fitted
-    if start is None:  # no ranking asked for, and the hint cannot be cut back to the rules
-        ranking = benefit_cost_ranking(problem)
-        start = ranking.plan
+    start, ranking = _start(problem, hint, rank)
     floor = ranking.objective if ranking is not None else objective(prep, start)
     timings["ranking"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -131,6 +121,21 @@ def optimise(instance: Instance, config: RunConfig, *, on_log_line: Say | None =
     timings["solve"] = time.perf_counter() - t
     return Outcome(problem, solution, best_of(problem, solution, ranking), timings, solver,
                    ranking, gap)
+
+
+def _start(problem: PortfolioProblem, hint: Plan | None, rank: bool
+           ) -> tuple[Plan, Ranking | None]:
+    """Where the solver starts, and the ranking if it was worked out (see
+    ``optimise``)."""
+    if hint is not None and not rank:
+        fitted = hint if problem.fits(hint) else repair(problem, hint)
+        if fitted is not None:
+            return fitted, None
+    ranking = benefit_cost_ranking(problem)
+    if hint is not None and problem.fits(hint) \
+            and objective(problem.prep, hint) > ranking.objective:
+        return hint, ranking
+    return ranking.plan, ranking
 
 
 # --- budget sweep --------------------------------------------------------------------
