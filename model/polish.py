@@ -24,6 +24,16 @@ def _without(inst: Instance, starts: dict[str, int], p: str) -> dict[str, int] |
     return {q: s for q, s in starts.items() if q not in gone}
 
 
+def _drops(problem: PortfolioProblem, starts: dict[str, int]
+           ) -> Iterator[tuple[str, dict[str, int]]]:
+    """Each selected project that may go, with the starts left without it and
+    what requires it (forced and must_do projects stay)."""
+    for p in sorted(starts):
+        rest = None if p in problem.forced else _without(problem.prep.instance, starts, p)
+        if rest is not None:
+            yield p, rest
+
+
 def _neighbours(problem: PortfolioProblem, plan: Plan) -> Iterator[Plan]:
     """Every plan one move away: add a project (with what it requires, each
     at its earliest start), drop one (with what requires it), or drop one and
@@ -31,11 +41,7 @@ def _neighbours(problem: PortfolioProblem, plan: Plan) -> Iterator[Plan]:
     inst = problem.prep.instance
     starts = dict(plan.starts)
     outside = [p for p in problem.projects if p not in starts]
-    drops = []
-    for p in sorted(starts):
-        rest = None if p in problem.forced else _without(inst, starts, p)
-        if rest is not None:
-            drops.append(rest)
+    drops = [rest for _, rest in _drops(problem, starts)]
     for base in [starts] + drops:
         if base is not starts:
             yield Plan.scheduled(base)
@@ -79,7 +85,7 @@ def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:
     evaluations (one per selected project a step, against one per project).
     None when no project can go and the rules still fail, or once it would
     take more evaluations than the ranking (one per project)."""
-    prep, inst = problem.prep, problem.prep.instance
+    prep = problem.prep
     value = objective(prep, plan)
     left = len(problem.projects)
     while not problem.fits(plan):
@@ -89,10 +95,7 @@ def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:
         starts = dict(plan.starts)
         spent = problem.spent(plan.selected)
         best: tuple[float, str, Plan, float] | None = None
-        for p in sorted(starts):
-            rest = None if p in problem.forced else _without(inst, starts, p)
-            if rest is None:
-                continue
+        for p, rest in _drops(problem, starts):
             trial = Plan.scheduled(rest)
             freed = spent - problem.spent(trial.selected)
             v = objective(prep, trial)
