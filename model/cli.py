@@ -174,8 +174,7 @@ def problems_path(report: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    console = Console(args.quiet)
-    with interrupts.guarded() as guard:
+    with Console(args.quiet) as console, interrupts.guarded() as guard:
         try:
             return run(args, console)
         except Interrupted as stop:  # Ctrl-C or SIGTERM: the rule is in model/interrupts.py

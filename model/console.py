@@ -21,6 +21,22 @@ class Console:
         except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
             pass
 
+    def __enter__(self) -> Console:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close our copy of stdout (left open, a run called in-process, as by
+        the tests, leaks a file that the garbage collector reports later)."""
+        if self._terminal is not None:
+            try:
+                self._terminal.close()
+            except OSError:  # a pipe closed by its reader: nothing left to flush to
+                pass
+            self._terminal = None
+
     def say(self, text: str = "") -> None:
         if not self.quiet:
             print(text)

@@ -140,3 +140,18 @@ def test_every_data_sheet_reads_as_a_plain_table(tmp_path):
     frontier = sheets["Frontier"]
     assert {"npv_musd", "bcr", "note"} <= set(frontier.columns)
     assert len(frontier) == 3
+
+
+def test_a_run_in_process_leaves_no_file_open(tmp_path):
+    """The CLI's copy of stdout is closed when main returns: left open, the
+    garbage collector reports it later, inside whatever runs next."""
+    import gc
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = main(["--input", str(tmp_path / "missing.xlsx"),
+                     "--output", str(tmp_path / "out.xlsx")])
+        gc.collect()
+    assert code == 2
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], \
+        [str(w.message) for w in caught]
