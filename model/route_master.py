@@ -70,6 +70,18 @@ class Block:
         return self.net.k
 
 
+@dataclass(frozen=True)
+class LpSolution:
+    """A route LP's optimum: its value, the row duals, and per project variable
+    its value and reduced cost (HiGHS' sign for a maximum: <= 0 at the lower
+    bound, >= 0 at the upper)."""
+
+    value: float
+    duals: np.ndarray
+    w: dict[Var, float]
+    reduced: dict[Var, float]
+
+
 class Infeasible(Exception):
     """The route LP has no solution: no portfolio satisfies the rules."""
 
@@ -103,6 +115,10 @@ class RouteMaster:
                       for b in self.blocks for p in b.net.projects if p not in prep.timed}
         self._kept_out = {b.index: {p: math.inf for p in b.net.projects if p in b.banned or (
             p not in prep.timed and self.gates[(b.index, p)] is None)} for b in self.blocks}
+        self._gates_of = {b.index: [(p, self.gates[(b.index, p)]) for p in b.net.projects
+                                    if self.gates.get((b.index, p)) is not None]
+                          for b in self.blocks}
+        self._shut = self._kept_out  # and the projects whose gate is now fixed at 0 (``fix``)
         self._links_of: dict[int, list[tuple[str, int]]] = {b.index: [] for b in self.blocks}
         h = self.h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
@@ -186,6 +202,9 @@ class RouteMaster:
             if value is not None:
                 low = high = value
             self.h.changeColBounds(self.var_index[v], low, high)
+        closed = {v for v, (_, high) in self.bounds.items() if fixes.get(v, high) <= 0.0}
+        self._shut = {i: {**out, **{p: math.inf for p, gate in self._gates_of[i]
+                                   if gate in closed}} for i, out in self._kept_out.items()}
 
     def _row(self, lo: float, hi: float, idx: list[int], val: list[float]) -> int:
         self.h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32),
@@ -200,11 +219,13 @@ class RouteMaster:
 
     def penalties(self, block: Block, duals: np.ndarray) -> dict[str, float]:
         """Link duals of the block's projects; an infinite penalty keeps out the
-        projects that cannot be open in its epoch."""
-        out = dict(self._kept_out[block.index])
+        projects that cannot be open in its epoch, or whose variable is now
+        fixed at 0 (a bound or a branch: the node's routes cannot use them, so
+        the search need not look at them)."""
+        out = dict(self._shut[block.index])
         n = len(duals)  # rows added since the LP have no dual
         for p, row in self._links_of[block.index]:
-            if row < n and duals[row] > TINY:
+            if row < n and duals[row] > TINY and p not in out:
                 out[p] = float(duals[row])
         return out
 
@@ -296,8 +317,8 @@ class RouteMaster:
         self.h.run()
         return self.h.getModelStatus()
 
-    def solve_lp(self, deadline: Deadline) -> tuple[float, np.ndarray, dict[Var, float]]:
-        """The route LP: (value, row duals, w). Raises Infeasible, or OutOfTime
+    def solve_lp(self, deadline: Deadline) -> LpSolution:
+        """The route LP. Raises Infeasible, or OutOfTime
         when the deadline stops it. A re-solve that HiGHS cannot finish from
         the previous basis (status unknown, seen on scenario draws whose costs
         span 1e-3 to 1e4) is solved again from scratch."""
@@ -316,8 +337,10 @@ class RouteMaster:
             raise RuntimeError(f"the route LP stopped with status {status}")
         sol = self.h.getSolution()
         col = sol.col_value  # a new list at every read: read once
-        w = {v: col[i] for v, i in self.var_index.items()}
-        return self.h.getInfo().objective_function_value, np.array(sol.row_dual), w
+        reduced = sol.col_dual
+        return LpSolution(self.h.getInfo().objective_function_value, np.array(sol.row_dual),
+                          {v: col[i] for v, i in self.var_index.items()},
+                          {v: reduced[i] for v, i in self.var_index.items()})
 
     def solve_mip(self, *, time_limit: float, gap: float, deadline: Deadline,
                   start: Plan | None = None) -> tuple[Status, Plan, float | None, float | None]:

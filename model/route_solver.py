@@ -34,7 +34,7 @@ from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .race import ArcPartner
-from .route_master import Infeasible, OutOfTime, RouteMaster
+from .route_master import Infeasible, LpSolution, OutOfTime, RouteMaster
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ class RouteStats:
     lp_iterations: int = 0
     routes: int = 0
     nodes: int = 0
+    reduced_cost_fixes: int = 0  # variables fixed for a subtree by their reduced cost
     proven: bool = False
     raced: bool = False  # the arc formulation ran beside (model/race.py)
     times: dict[str, float] = field(default_factory=dict)
@@ -117,6 +118,8 @@ class RouteSolver:
         self.master = RouteMaster(self.prep, problem, log=self._say)
         self.stats = RouteStats()
         self.converged = False
+        self._last: LpSolution | None = None  # the last route LP solved
+        self._lagrangian = math.inf  # the bound at its duals, once a pricing round converged
         self._fruitless: dict[int, tuple[float, dict[str, float]]] = {}  # block -> its duals
         # a race (model/race.py): how to start the arc partner, and the partner once started
         self.partner_factory: Callable[[PortfolioProblem, Deadline, float, Plan | None],
@@ -172,10 +175,11 @@ class RouteSolver:
         while True:
             self._absorb(bound)
             try:
-                lp_value, duals, w = m.solve_lp(deadline)
+                lp = m.solve_lp(deadline)
             except OutOfTime:  # no LP yet: the bound everyone has
                 return bound if math.isfinite(bound) else all_open_bound(self.prep)
-            self._last_w = w
+            self._last = lp
+            lp_value, duals = lp.value, lp.duals
             added, excess = 0, 0.0
             for i, block in enumerate(m.blocks):
                 if i % ABSORB_EVERY_BLOCKS == 0:
@@ -206,6 +210,7 @@ class RouteSolver:
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
             if not added:
                 self.converged = True
+                self._lagrangian = lp_value + excess
                 return bound
             if deadline.expired():
                 return bound
@@ -242,17 +247,18 @@ class RouteSolver:
         if start is not None:
             self._routes_of(start)
         m.fix({})
-        self._last_w = {}
+        self._last = None
         try:
             bound = self.price(deadline.part(ROOT_SHARE))
         except Infeasible:
             return self._infeasible(deadline)
         stats.lp_bound, stats.routes = bound, len(m.routes)
-        root_w = dict(self._last_w)
+        root = self._last
+        root_lagrangian = self._lagrangian if self.converged else math.inf
         stats.times["lp"] = time.perf_counter() - t0
         say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
             f" ({len(m.routes)} routes, {stats.lp_iterations} LP solves)")
-        state.offer(problem.plan_of(root_w), self._exact)
+        state.offer(problem.plan_of(root.w if root is not None else {}), self._exact)
         self._absorb(bound)
         root_s = stats.times["lp"]
         for _ in range(0 if state.settled(bound) else MIP_ROUNDS):  # MIP over the routes; add
@@ -285,7 +291,7 @@ class RouteSolver:
                             message="no portfolio was found within the time limit")
         say(f"progress: {time.perf_counter() - t0:.1f} s: best portfolio {state.value:,.1f},"
             f" bound {state.bound(bound):,.1f}")
-        bound = self._branch(state, bound, root_w, t0)
+        bound = self._branch(state, bound, root, root_lagrangian, t0)
         m.fix({})
         self._absorb(bound)
         bound = state.bound(bound)
@@ -336,11 +342,12 @@ class RouteSolver:
         return Solution(Status.INFEASIBLE, solve_s=deadline.elapsed(),
                         message="no portfolio satisfies the budget and project rules")
 
-    def _branch(self, state: _SolveState, root_bound: float, root_w: dict[Var, float],
-                t0: float) -> float:
+    def _branch(self, state: _SolveState, root_bound: float, root: LpSolution | None,
+                root_lagrangian: float, t0: float) -> float:
         """Best-first branch-and-bound on w with column generation at every node;
-        the incumbent is kept in the solve's state. Returns a valid bound on
-        the route formulation's side (the best open node's bound)."""
+        the incumbent is kept in the solve's state. A node's reduced costs fix
+        variables for its subtree (``_fixed_by_reduced_cost``). Returns a valid
+        bound on the route formulation's side (the best open node's bound)."""
         m, inst, problem, deadline = self.master, self.prep.instance, state.problem, \
             state.deadline
 
@@ -356,11 +363,21 @@ class RouteSolver:
                                          q))
             return [(-b, next(tick), {**fixes, v: 1.0}), (-b, next(tick), {**fixes, v: 0.0})]
 
+        dropped = -math.inf  # the largest bound of a node left unexplored within the gap
+
+        def fixed(lp: LpSolution | None, lagrangian: float, fixes: dict[Var, float]
+                  ) -> dict[Var, float]:
+            nonlocal dropped
+            more, given_up = self._fixed_by_reduced_cost(state, lp, lagrangian, fixes)
+            dropped = max(dropped, given_up)
+            self.stats.reduced_cost_fixes += len(more)
+            return {**fixes, **more}
+
         tick = iter(range(1, 1 << 62))
-        heap = children(root_w, {}, root_bound)
+        heap = children(root.w if root is not None else {},
+                        fixed(root, root_lagrangian, {}), root_bound)
         if not heap or closed(root_bound):
             return root_bound
-        dropped = -math.inf  # the largest bound of a node left unexplored within the gap
         last = time.perf_counter()
         while heap and not deadline.expired():
             negb, _, fixes = heapq.heappop(heap)
@@ -381,8 +398,8 @@ class RouteSolver:
             if not self.converged:  # out of time: the node stays open with what is known
                 heapq.heappush(heap, (-b, next(tick), fixes))
                 break
-            w = dict(self._last_w)
-            kids = children(w, fixes, b)
+            w = dict(self._last.w)
+            kids = children(w, fixed(self._last, self._lagrangian, fixes), b)
             if not kids or b > state.value:
                 state.offer(problem.plan_of(w), self._exact)
             self._absorb(max([-h[0] for h in heap] + [b]))
@@ -398,3 +415,34 @@ class RouteSolver:
                           f" nodes, best portfolio {state.value:,.1f}, bound"
                           f" {state.bound(top):,.1f}")
         return max([-h[0] for h in heap] + [state.value, dropped])
+
+    def _fixed_by_reduced_cost(self, state: _SolveState, lp: LpSolution | None,
+                               lagrangian: float, fixes: dict[Var, float]
+                               ) -> tuple[dict[Var, float], float]:
+        """Variables a node's subtree can hold at their LP value. The node's
+        Lagrangian bound (at the LP's duals; every row but the convexity ones
+        dualised) takes each variable's best end of its box, so the subtree
+        with a variable at its other end is bounded by that bound less
+        |reduced cost| x (upper - lower). Where that leaves nothing better than
+        the best portfolio by more than the gap, the other end need not be
+        explored. Returns the fixes and the largest bound so given up (-inf:
+        none)."""
+        if lp is None or not math.isfinite(lagrangian) or state.best is None:
+            return {}, -math.inf
+        out: dict[Var, float] = {}
+        given_up = -math.inf
+        for v, d in lp.reduced.items():
+            low, high = self.master.bounds[v]
+            if v in fixes or high - low <= INTEGRAL:
+                continue
+            x = lp.w[v]
+            if x <= low + INTEGRAL and d < 0:
+                at, other = low, lagrangian + d * (high - low)
+            elif x >= high - INTEGRAL and d > 0:
+                at, other = high, lagrangian - d * (high - low)
+            else:
+                continue
+            if state.settled(other):
+                out[v] = at
+                given_up = max(given_up, other)
+        return out, given_up

@@ -1,0 +1,82 @@
+"""Branch-and-price on its own: from the ranking's portfolio, with no MIP over the routes and no
+local search, the route solver's branch-and-bound (reduced-cost fixing, the
+projects fixed at 0 kept out of pricing) must reach the portfolio found by
+enumerating every feasible one (tests/reference.py), with a bound no lower.
+The full solver rarely needs it on small instances: its MIP over the routes
+usually finds the optimum first, so a wrong fix would go unseen there."""
+import math
+
+import numpy as np
+import pytest
+
+from model import route_solver
+from model.clock import Deadline
+from model.preprocess import prepare
+from model.problem import PortfolioProblem, check_feasibility
+from model.ranking import benefit_cost_ranking
+from model.route_master import RouteMaster
+from model.route_solver import RouteSolver
+from tests import reference
+
+SEEDS = range(60)
+
+
+def branch_alone(seed: int, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(route_solver, "MIP_ROUNDS", 0)
+    monkeypatch.setattr(route_solver, "improve", lambda problem, plan, deadline: plan)
+    gen = reference.random_instance(seed)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    if check_feasibility(problem):
+        return gen, None, None
+    solver = RouteSolver(problem)
+    start = benefit_cost_ranking(problem).plan
+    return gen, solver.solve(problem, deadline=Deadline(60.0), gap=1e-9, start=start), \
+        solver.stats
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_branch_and_bound_alone_reaches_the_enumerated_best(seed, monkeypatch):
+    gen, sol, _ = branch_alone(seed, monkeypatch)
+    best = reference.best_portfolio(gen.instance, gen.budget)
+    if best is None:
+        assert sol is None or sol.status == "infeasible"
+        return
+    assert sol.status == "optimal"
+    assert reference.feasible(gen.instance, set(sol.plan.selected), gen.budget)
+    assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
+    assert sol.bound >= best[0] * (1 - 1e-9)
+
+
+def test_enough_instances_branch_and_fix_by_reduced_cost(monkeypatch):
+    """Guard the test above: it must branch, and fix variables, often."""
+    branched = fixed = 0
+    for seed in SEEDS:
+        _, sol, stats = branch_alone(seed, monkeypatch)
+        if sol is not None:
+            branched += stats.nodes > 0
+            fixed += stats.reduced_cost_fixes > 0
+    assert branched >= 20 and fixed >= 15, (branched, fixed)
+
+
+def test_only_projects_fixed_at_zero_are_kept_out_of_pricing():
+    """A route through a project whose variable is fixed at 0 cannot carry
+    flow in that node: pricing keeps it out (infinite penalty). A project
+    that is free or fixed at 1 keeps its link dual."""
+    checked = 0
+    for seed in range(10):
+        gen = reference.random_instance(seed)
+        problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+        master = RouteMaster(problem.prep, problem)
+        duals = np.full(master.h.getNumRow(), 0.5)
+        free = [v for v, (low, high) in master.bounds.items() if low < high]
+        for v in free:
+            for value in (None, 0.0, 1.0):
+                master.fix({} if value is None else {v: value})
+                for block in master.blocks:
+                    penalty = master.penalties(block, duals)
+                    for p in block.net.projects:
+                        if master.gates.get((block.index, p)) == v and \
+                                (block.index, p) in master.link:
+                            assert (penalty[p] == math.inf) == (value == 0.0), (seed, v, p)
+                            checked += 1
+    assert checked >= 50, checked
