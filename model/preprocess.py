@@ -46,6 +46,12 @@ class Prepared:
     # network alone. Variants keep today's cost c0 of the open base network.
     mixture: tuple[tuple[float, Prepared], ...] = ()
 
+    def __getstate__(self) -> dict:
+        """Pickled without what is kept with it on the way (``_objectives``):
+        a scenario's workers are shipped the network, not the main run's
+        evaluations."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     @property
     def always_open(self) -> frozenset[str]:
         """Committed projects open in every objective year."""

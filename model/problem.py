@@ -383,8 +383,15 @@ class PortfolioProblem:
 
 
 def objective(prep: Prepared, plan: Plan) -> float:
-    """The exact objective of a plan (spec §4; §9.2 W in a programme)."""
-    return evaluate_plan(prep, plan).objective
+    """The exact objective of a plan (spec §4; §9.2 W in a programme), kept
+    with the prepared network: a solve asks for the same plan's several times
+    (its start, the offers, the cut-back and idle checks; 26 evaluations a
+    scenario draw, 18 of them different)."""
+    known = prep.__dict__.setdefault("_objectives", {})
+    value = known.get(plan.starts)
+    if value is None:
+        value = known[plan.starts] = evaluate_plan(prep, plan).objective
+    return value
 
 
 def plan_evaluation(prep: Prepared, plan: Plan) -> PlanEvaluation:

@@ -205,3 +205,23 @@ def test_with_demand_on_random_instances(seed):
         if reference.feasible(other, s, 1e9):
             assert evaluate(swapped, s).volume_kt == pytest.approx(
                 reference.volume(other, s), rel=1e-9)
+
+
+def test_a_prepared_network_is_shipped_without_the_objectives_kept_on_it():
+    """Exact objectives are kept with the prepared network (a solve asks for
+    the same plan's several times); a pickled copy, as shipped to scenario
+    workers, leaves them behind and evaluates again to the same values."""
+    import pickle
+
+    from model.problem import Plan, objective
+    from tests import reference
+    gen = reference.random_instance(3)
+    prep = prepare(gen.instance)
+    plans = [Plan(), Plan.of(prep.decision[:2]), Plan.of(prep.decision)]
+    values = [objective(prep, p) for p in plans]
+    assert len(prep.__dict__["_objectives"]) == 3
+    copy = pickle.loads(pickle.dumps(prep))
+    assert "_objectives" not in copy.__dict__
+    assert [objective(copy, p) for p in plans] == values
+    assert [reference.volume(gen.instance, set(p.selected)) for p in plans] == \
+        pytest.approx(values, rel=1e-9)
