@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -251,14 +252,61 @@ def flow_costs(network: Network, flows: Sequence[Flow], values_of_time: Sequence
     return costs, paths
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FlowArcs:
-    """What the model needs of one flow: its candidate directed arc states."""
+    """What the model needs of one flow: its candidate directed arc states,
+    kept as their positions in the state table of the network it was pruned
+    on. A scenario draw prunes some 400 flows and its route master reads the
+    arrays; ``arcs`` spells the states out for the arc formulation (spelling
+    them out at every pruning was a tenth of a draw)."""
 
     flow: int
     origin: int
     destination: int
-    arcs: tuple[tuple[int, int, State], ...]  # (tail, head, state)
+    table: _Table
+    kept: np.ndarray  # positions of the directed states in ``table``, ascending
+
+    @cached_property
+    def arcs(self) -> tuple[tuple[int, int, State], ...]:
+        """(tail, head, state) of each candidate arc state."""
+        t, kept = self.table, self.kept
+        return tuple(zip(t.tail[kept].tolist(), t.head[kept].tolist(),
+                         map(t.states.__getitem__, (kept // 2).tolist())))
+
+    @property
+    def tails(self) -> np.ndarray:
+        return self.table.tail[self.kept]
+
+    @property
+    def heads(self) -> np.ndarray:
+        return self.table.head[self.kept]
+
+    @property
+    def segments(self) -> np.ndarray:
+        return self.table.segment[self.kept]
+
+    def gc(self, value_of_time: float) -> np.ndarray:
+        """Each arc state's generalized cost (as ``State.gc``)."""
+        return self.table.money[self.kept] + value_of_time * self.table.hours[self.kept]
+
+    @cached_property
+    def projects(self) -> tuple[str | None, ...]:
+        """Each arc state's project (None: a base state)."""
+        names = (None, *self.table.codes)  # by project code + 1
+        return tuple(names[c] for c in (self.table.project[self.kept] + 1).tolist())
+
+    @cached_property
+    def signature(self) -> tuple[bytes, tuple[str | None, ...]]:
+        """Equal exactly when ``arcs`` are (same ends, segments, projects,
+        money and hours), without making them."""
+        t, kept = self.table, self.kept
+        return (np.concatenate([t.tail[kept], t.head[kept], t.segment[kept]]).tobytes()
+                + np.concatenate([t.money[kept], t.hours[kept]]).tobytes(), self.projects)
+
+    def __getstate__(self) -> dict:
+        """Pickled without what is made from the arrays on first use."""
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("arcs", "projects", "signature")}
 
 
 class Pruning:
@@ -294,8 +342,5 @@ class Pruning:
         to_d = lower.cost[lower.origins.index(d)]
         keep = self._worth & (t.head != o) & (t.tail != d)
         keep &= from_o[t.tail] + self.gc + to_d[t.head] <= cdn * (1.0 + PRUNE_SLACK)
-        kept = np.flatnonzero(keep)
-        arcs = zip(t.tail[kept].tolist(), t.head[kept].tolist(),
-                   map(t.states.__getitem__, (kept // 2).tolist()))
-        return FlowArcs(flow_index, o, d, tuple(arcs))
+        return FlowArcs(flow_index, o, d, t, np.flatnonzero(keep))
 

@@ -241,7 +241,7 @@ def _unaffected(state: Prepared, fewer: Prepared, segment: int) -> Prepared:
     before = {fa.flow: fa for fa in fewer.variable}
     return dataclasses.replace(state, variable=tuple(
         before[fa.flow] if fa.flow in before
-        and all(st.segment != segment for _, _, st in before[fa.flow].arcs) else fa
+        and not (before[fa.flow].segments == segment).any() else fa
         for fa in state.variable))
 
 

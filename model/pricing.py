@@ -115,13 +115,13 @@ def flow_nets(prep: Prepared) -> list[FlowNet]:
     for fa in prep.variable:
         f = inst.flows[fa.flow]
         vot = inst.value_of_time(f)
-        names = tuple(sorted({s.project for _, _, s in fa.arcs if s.project in decision}))
+        names = tuple(sorted({p for p in fa.projects if p in decision}))
         bit = {p: 1 << i for i, p in enumerate(names)}
         out: dict[int, list[tuple[int, float, int]]] = {}
         back: dict[int, list[tuple[int, float]]] = {}
-        for tail, head, state in fa.arcs:
-            gc = state.gc(vot)
-            out.setdefault(tail, []).append((head, gc, bit.get(state.project, 0)))
+        for tail, head, gc, project in zip(fa.tails.tolist(), fa.heads.tolist(),
+                                           fa.gc(vot).tolist(), fa.projects):
+            out.setdefault(tail, []).append((head, gc, bit.get(project, 0)))
             back.setdefault(head, []).append((tail, gc))
         elasticity = float(prep.demand.elasticity[fa.flow])
         scale = float(scale_of[fa.flow] * prep.c0[fa.flow] ** elasticity)

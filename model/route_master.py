@@ -152,7 +152,7 @@ class RouteMaster:
             for fa in member.variable:
                 k = fa.flow
                 alt = member.instance.flows[k].alt_cost
-                key = (k, fa.arcs, float(member.demand.elasticity[k]),
+                key = (k, fa.signature, float(member.demand.elasticity[k]),
                        alt if alt is not None and alt <= member.cdn[k] else None)
                 if key not in index:
                     index[key] = len(index)
