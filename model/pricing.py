@@ -21,10 +21,11 @@ import heapq
 import math
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Mapping
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from .clock import Deadline
 from .numerics import TINY
@@ -34,19 +35,58 @@ PY_CHECK_EVERY = 64  # pops between deadline checks, Python search
 CHECK_EVERY = 1024  # pops between clock reads, compiled search
 
 
-@dataclass
 class FlowNet:
-    """One changeable flow's pruned network, ready for label searches."""
+    """One changeable flow's pruned network, ready for label searches: the
+    compiled search reads ``graph``, the Python one ``out`` and ``to_dest``.
+    Made from the pruned arcs (``flow_nets``) the graph comes first and the
+    dictionaries only if the Python search asks (building them for every
+    flow of every scenario draw was a tenth of a draw)."""
 
-    k: int
-    origin: int
-    destination: int
-    out: dict[int, list[tuple[int, float, int]]]  # node -> (head, gc, project bit or 0)
-    to_dest: dict[int, float]  # least cost to the destination (all states usable)
-    scale: float  # V(c) = scale * c ** -elasticity
-    elasticity: float
-    alt: float | None
-    projects: tuple[str, ...]  # bit i stands for projects[i]
+    def __init__(self, k: int, origin: int, destination: int,
+                 out: dict[int, list[tuple[int, float, int]]] | None,
+                 to_dest: dict[int, float] | None, scale: float, elasticity: float,
+                 alt: float | None, projects: tuple[str, ...], *, graph: Graph | None = None):
+        if graph is None and out is None:
+            raise ValueError("a FlowNet needs its arcs: out, or the graph")
+        self.k, self.origin, self.destination = k, origin, destination
+        self._out, self._to_dest, self._graph = out, to_dest, graph
+        self.scale = scale  # V(c) = scale * c ** -elasticity
+        self.elasticity = elasticity
+        self.alt = alt
+        self.projects = projects  # bit i stands for projects[i]
+
+    @property
+    def out(self) -> dict[int, list[tuple[int, float, int]]]:
+        """node -> (head, gc, project bit or 0), each node's arcs in pruning order."""
+        if self._out is None:
+            g = self.graph
+            ids, head, gc = g.nodes.tolist(), g.head.tolist(), g.gc.tolist()
+            bits = [0 if j < 0 else 1 << j for j in g.proj.tolist()]
+            first = g.first.tolist()
+            self._out = {ids[v]: [(ids[head[a]], gc[a], bits[a]) for a in range(lo, hi)]
+                         for v, (lo, hi) in enumerate(zip(first, first[1:])) if hi > lo}
+        return self._out
+
+    @property
+    def to_dest(self) -> dict[int, float]:
+        """Least cost from each node that reaches the destination (all states usable)."""
+        if self._to_dest is None and self._graph is not None:
+            g = self._graph
+            self._to_dest = {v: d for v, d in zip(g.nodes.tolist(), g.to_dest.tolist())
+                             if math.isfinite(d)}
+        elif self._to_dest is None:
+            back: dict[int, list[tuple[int, float]]] = {}
+            for tail, arcs in self.out.items():
+                for head, gc, _ in arcs:
+                    back.setdefault(head, []).append((tail, gc))
+            self._to_dest = _distances_to(self.destination, back)
+        return self._to_dest
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = Graph.of(self)
+        return self._graph
 
     def value(self, cost: float) -> float:
         return self.scale * cost ** -self.elasticity
@@ -54,17 +94,14 @@ class FlowNet:
     def names(self, mask: int) -> frozenset[str]:
         return frozenset(p for i, p in enumerate(self.projects) if mask >> i & 1)
 
-    @cached_property
-    def graph(self) -> Graph:
-        return Graph.of(self)
-
 
 @dataclass(frozen=True)
 class Graph:
-    """A FlowNet as arrays: nodes numbered 0..n-1, arcs in CSR order (each
-    node's arcs in ``FlowNet.out`` order), ``proj`` the project index of an
-    arc (-1: none), ``pairs[j]`` the node pairs {u, v} that project j's arcs
-    join (a simple route crosses each pair at most once)."""
+    """A FlowNet as arrays: nodes numbered 0..n-1 (``nodes`` their network
+    ids, ascending), arcs in CSR order (each node's arcs in ``FlowNet.out``
+    order), ``proj`` the project index of an arc (-1: none), ``pairs[j]`` the
+    node pairs {u, v} that project j's arcs join (a simple route crosses
+    each pair at most once)."""
 
     first: np.ndarray
     head: np.ndarray
@@ -74,6 +111,7 @@ class Graph:
     pairs: np.ndarray
     origin: int
     destination: int
+    nodes: np.ndarray
 
     @property
     def arcs(self) -> int:
@@ -100,7 +138,40 @@ class Graph:
                      np.array(gc, np.float64), np.array(proj, np.int64),
                      np.array(to_dest, np.float64),
                      np.array([max(1, len(s)) for s in pairs], np.int64),
-                     index[net.origin], index[net.destination])
+                     index[net.origin], index[net.destination], np.array(nodes, np.int64))
+
+    @staticmethod
+    def from_arcs(origin: int, destination: int, tails: np.ndarray, heads: np.ndarray,
+                  gc: np.ndarray, proj: np.ndarray, n_projects: int) -> Graph:
+        """``Graph.of`` straight from a flow's pruned arcs (tail, head, cost,
+        project index or -1, in pruning order), with array operations."""
+        nodes = np.unique(np.concatenate([[origin, destination], tails, heads]))
+        n = len(nodes)
+        tail, head = np.searchsorted(nodes, tails), np.searchsorted(nodes, heads)
+        order = np.argsort(tail, kind="stable")  # by tail, pruning order within a node
+        first = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(tail, minlength=n), out=first[1:])
+        charged = proj >= 0
+        low = np.minimum(tails[charged], heads[charged])
+        high = np.maximum(tails[charged], heads[charged])
+        joined = np.unique(np.stack([proj[charged], low, high]), axis=1)[0]
+        pairs = np.maximum(1, np.bincount(joined, minlength=n_projects))
+        o, d = int(np.searchsorted(nodes, origin)), int(np.searchsorted(nodes, destination))
+        return Graph(first, head[order].astype(np.int64), gc[order].astype(np.float64),
+                     proj[order].astype(np.int64), _costs_to(d, tail, head, gc, n),
+                     pairs.astype(np.int64), o, d, nodes.astype(np.int64))
+
+
+def _costs_to(destination: int, tail: np.ndarray, head: np.ndarray, gc: np.ndarray,
+              n: int) -> np.ndarray:
+    """Least cost from every node to the destination over the arcs (inf where
+    none): Dijkstra on the reversed arcs, the cheapest of parallel ones."""
+    order = np.lexsort((gc, tail, head))  # by reversed tail (head), then head, cheapest first
+    r_tail, r_head, cost = head[order], tail[order], gc[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (r_tail[1:] != r_tail[:-1]) | (r_head[1:] != r_head[:-1])
+    graph = csr_matrix((cost[first], (r_tail[first], r_head[first])), shape=(n, n))
+    return dijkstra(graph, directed=True, indices=destination)
 
 
 def flow_nets(prep: Prepared) -> list[FlowNet]:
@@ -114,20 +185,17 @@ def flow_nets(prep: Prepared) -> list[FlowNet]:
     nets = []
     for fa in prep.variable:
         f = inst.flows[fa.flow]
-        vot = inst.value_of_time(f)
         names = tuple(sorted({p for p in fa.projects if p in decision}))
-        bit = {p: 1 << i for i, p in enumerate(names)}
-        out: dict[int, list[tuple[int, float, int]]] = {}
-        back: dict[int, list[tuple[int, float]]] = {}
-        for tail, head, gc, project in zip(fa.tails.tolist(), fa.heads.tolist(),
-                                           fa.gc(vot).tolist(), fa.projects):
-            out.setdefault(tail, []).append((head, gc, bit.get(project, 0)))
-            back.setdefault(head, []).append((tail, gc))
+        index = {p: i for i, p in enumerate(names)}
+        graph = Graph.from_arcs(fa.origin, fa.destination, fa.tails, fa.heads,
+                                fa.gc(inst.value_of_time(f)),
+                                np.array([index.get(p, -1) for p in fa.projects], np.int64),
+                                len(names))
         elasticity = float(prep.demand.elasticity[fa.flow])
         scale = float(scale_of[fa.flow] * prep.c0[fa.flow] ** elasticity)
         alt = f.alt_cost if f.alt_cost is not None and f.alt_cost <= prep.cdn[fa.flow] else None
-        nets.append(FlowNet(fa.flow, fa.origin, fa.destination, out,
-                            _distances_to(fa.destination, back), scale, elasticity, alt, names))
+        nets.append(FlowNet(fa.flow, fa.origin, fa.destination, None, None, scale, elasticity,
+                            alt, names, graph=graph))
     return nets
 
 
@@ -393,7 +461,7 @@ def _load_kernel() -> bool:
 def _tiny_graph() -> Graph:
     return Graph(np.array([0, 1, 1], np.int64), np.array([1], np.int64),
                  np.array([1.0]), np.array([0], np.int64), np.array([1.0, 0.0]),
-                 np.array([1], np.int64), 0, 1)
+                 np.array([1], np.int64), 0, 1, np.array([0, 1], np.int64))
 
 
 def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,

@@ -308,3 +308,30 @@ def test_graph_arrays_follow_the_net():
     assert g.first[-1] == g.arcs == sum(len(a) for a in net.out.values())
     assert np.all(g.to_dest[g.destination] == 0.0)
     assert np.all(g.pairs >= 1)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_nets_from_the_pruned_arrays_match_nets_from_the_arcs(seed):
+    """flow_nets builds each graph with array operations; spelled out arc by
+    arc (State.gc, the dictionaries and Graph.of) it must be the same: arcs
+    in the same order, costs, projects, pairs and least costs to the
+    destination."""
+    gen = reference.random_instance(seed, own_time_values=seed % 2 == 1)
+    prep = prepare(gen.instance)
+    nets = flow_nets(prep)
+    assert len(nets) == len(prep.variable)
+    for fa, net in zip(prep.variable, nets):
+        vot = gen.instance.value_of_time(gen.instance.flows[fa.flow])
+        bit = {p: 1 << i for i, p in enumerate(net.projects)}
+        out: dict[int, list] = {}
+        for tail, head, state in fa.arcs:
+            out.setdefault(tail, []).append((head, state.gc(vot), bit.get(state.project, 0)))
+        assert net.out == out
+        spelled = FlowNet(net.k, net.origin, net.destination, out, None, net.scale,
+                          net.elasticity, net.alt, net.projects).graph
+        g = net.graph
+        for name in ("first", "head", "gc", "proj", "pairs", "nodes"):
+            assert np.array_equal(getattr(g, name), getattr(spelled, name)), name
+        assert (g.origin, g.destination) == (spelled.origin, spelled.destination)
+        assert np.array_equal(np.isinf(g.to_dest), np.isinf(spelled.to_dest))
+        assert np.allclose(g.to_dest, spelled.to_dest, rtol=1e-12, atol=0.0)
