@@ -68,6 +68,10 @@ class _SolveState:
     began: float
     value: float = -math.inf
     outside_bound: float = math.inf
+    # project variables fixed for the whole solve by the root's reduced costs, and the
+    # largest bound of what that fixing gave up (within the gap of the best portfolio)
+    fixed: dict[Var, float] = field(default_factory=dict)
+    given_up: float = -math.inf
     ceiling: float = field(init=False)  # known before solving: every flow at its least cost
 
     def __post_init__(self) -> None:
@@ -163,12 +167,15 @@ class RouteSolver:
                         "no project can change any flow's route")
 
     # -- column generation ---------------------------------------------------------------
-    def price(self, deadline: Deadline) -> float:
+    def price(self, deadline: Deadline, *, root: bool = False) -> float:
         """Solve the LP, add each flow's best routes, until no route improves or
-        the deadline passes. Returns a valid upper bound on the exact optimum:
-        the LP value plus each flow's largest reduced cost (it equals the LP
-        value once no route improves); in a round the deadline cut short, a
-        bound on that reduced cost (``Priced.upper``, ``score_upper_bound``)."""
+        the deadline passes. Returns a valid upper bound on the exact optimum
+        (of the variables not fixed by ``root`` rounds, below): the LP value
+        plus each flow's largest reduced cost (it equals the LP value once no
+        route improves); in a round the deadline cut short, a bound on that
+        reduced cost (``Priced.upper``, ``score_upper_bound``). At the
+        ``root``, every round's bound and reduced costs fix variables for the
+        whole solve (``_fix_at_root``)."""
         m = self.master
         bound = math.inf
         self.converged = False
@@ -205,6 +212,8 @@ class RouteSolver:
                     if score > pi + tol:
                         added += m.add_route(block.family, cost, used)
             bound = min(bound, lp_value + excess)
+            if root:
+                self._fix_at_root(lp, lp_value + excess)
             self.stats.lp_iterations += 1
             self._say(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
@@ -249,7 +258,7 @@ class RouteSolver:
         m.fix({})
         self._last = None
         try:
-            bound = self.price(deadline.part(ROOT_SHARE))
+            bound = self.price(deadline.part(ROOT_SHARE), root=True)
         except Infeasible:
             return self._infeasible(deadline)
         stats.lp_bound, stats.routes = bound, len(m.routes)
@@ -363,7 +372,7 @@ class RouteSolver:
                                          q))
             return [(-b, next(tick), {**fixes, v: 1.0}), (-b, next(tick), {**fixes, v: 0.0})]
 
-        dropped = -math.inf  # the largest bound of a node left unexplored within the gap
+        dropped = state.given_up  # the largest bound of a node left unexplored within the gap
 
         def fixed(lp: LpSolution | None, lagrangian: float, fixes: dict[Var, float]
                   ) -> dict[Var, float]:
@@ -375,9 +384,9 @@ class RouteSolver:
 
         tick = iter(range(1, 1 << 62))
         heap = children(root.w if root is not None else {},
-                        fixed(root, root_lagrangian, {}), root_bound)
+                        fixed(root, root_lagrangian, dict(state.fixed)), root_bound)
         if not heap or closed(root_bound):
-            return root_bound
+            return max(root_bound, dropped)
         last = time.perf_counter()
         while heap and not deadline.expired():
             negb, _, fixes = heapq.heappop(heap)
@@ -415,6 +424,24 @@ class RouteSolver:
                           f" nodes, best portfolio {state.value:,.1f}, bound"
                           f" {state.bound(top):,.1f}")
         return max([-h[0] for h in heap] + [state.value, dropped])
+
+    def _fix_at_root(self, lp: LpSolution, lagrangian: float) -> None:
+        """Fix for the whole solve the variables whose reduced costs at a root
+        round rule out their other end (``_fixed_by_reduced_cost``; the
+        round's Lagrangian bound is valid whether or not it has converged). A
+        project fixed at 0 leaves the label searches: on long-haul networks,
+        where routes cross many priced projects, that is what makes them slow."""
+        state = self._solve
+        if state is None:
+            return
+        more, given_up = self._fixed_by_reduced_cost(state, lp, lagrangian, state.fixed)
+        if more:
+            state.fixed.update(more)
+            state.given_up = max(state.given_up, given_up)
+            self.master.fix(state.fixed)
+            self.stats.reduced_cost_fixes += len(more)
+            self._say(f"root: reduced costs fix {len(more)} project variables"
+                      f" ({len(state.fixed)} in all)")
 
     def _fixed_by_reduced_cost(self, state: _SolveState, lp: LpSolution | None,
                                lagrangian: float, fixes: dict[Var, float]
