@@ -37,23 +37,19 @@ CHECK_EVERY = 1024  # pops between clock reads, compiled search
 
 class FlowNet:
     """One changeable flow's pruned network, ready for label searches: the
-    compiled search reads ``graph``, the Python one ``out`` and ``to_dest``.
-    Made from the pruned arcs (``flow_nets``) the graph comes first and the
-    dictionaries only if the Python search asks (building them for every
+    compiled search reads ``graph``, the Python one ``out`` and ``to_dest``,
+    which are made from the graph only if it asks (building them for every
     flow of every scenario draw was a tenth of a draw)."""
 
-    def __init__(self, k: int, origin: int, destination: int,
-                 out: dict[int, list[tuple[int, float, int]]] | None,
-                 to_dest: dict[int, float] | None, scale: float, elasticity: float,
-                 alt: float | None, projects: tuple[str, ...], *, graph: Graph | None = None):
-        if graph is None and out is None:
-            raise ValueError("a FlowNet needs its arcs: out, or the graph")
-        self.k, self.origin, self.destination = k, origin, destination
-        self._out, self._to_dest, self._graph = out, to_dest, graph
+    def __init__(self, k: int, origin: int, destination: int, graph: Graph, scale: float,
+                 elasticity: float, alt: float | None, projects: tuple[str, ...]):
+        self.k, self.origin, self.destination, self.graph = k, origin, destination, graph
         self.scale = scale  # V(c) = scale * c ** -elasticity
         self.elasticity = elasticity
         self.alt = alt
         self.projects = projects  # bit i stands for projects[i]
+        self._out: dict[int, list[tuple[int, float, int]]] | None = None
+        self._to_dest: dict[int, float] | None = None
 
     @property
     def out(self) -> dict[int, list[tuple[int, float, int]]]:
@@ -70,23 +66,11 @@ class FlowNet:
     @property
     def to_dest(self) -> dict[int, float]:
         """Least cost from each node that reaches the destination (all states usable)."""
-        if self._to_dest is None and self._graph is not None:
-            g = self._graph
+        if self._to_dest is None:
+            g = self.graph
             self._to_dest = {v: d for v, d in zip(g.nodes.tolist(), g.to_dest.tolist())
                              if math.isfinite(d)}
-        elif self._to_dest is None:
-            back: dict[int, list[tuple[int, float]]] = {}
-            for tail, arcs in self.out.items():
-                for head, gc, _ in arcs:
-                    back.setdefault(head, []).append((tail, gc))
-            self._to_dest = _distances_to(self.destination, back)
         return self._to_dest
-
-    @property
-    def graph(self) -> Graph:
-        if self._graph is None:
-            self._graph = Graph.of(self)
-        return self._graph
 
     def value(self, cost: float) -> float:
         return self.scale * cost ** -self.elasticity
@@ -118,33 +102,10 @@ class Graph:
         return int(self.head.shape[0])
 
     @staticmethod
-    def of(net: FlowNet) -> Graph:
-        nodes = sorted({net.origin, net.destination} | set(net.out)
-                       | {h for arcs in net.out.values() for h, _, _ in arcs})
-        index = {v: i for i, v in enumerate(nodes)}
-        first, head, gc, proj = [0], [], [], []
-        pairs: list[set[tuple[int, int]]] = [set() for _ in net.projects]
-        for v in nodes:
-            for h, g, b in net.out.get(v, ()):
-                head.append(index[h])
-                gc.append(g)
-                j = b.bit_length() - 1
-                proj.append(j)
-                if j >= 0:
-                    pairs[j].add((min(v, h), max(v, h)))
-            first.append(len(head))
-        to_dest = [net.to_dest.get(v, math.inf) for v in nodes]
-        return Graph(np.array(first, np.int64), np.array(head, np.int64),
-                     np.array(gc, np.float64), np.array(proj, np.int64),
-                     np.array(to_dest, np.float64),
-                     np.array([max(1, len(s)) for s in pairs], np.int64),
-                     index[net.origin], index[net.destination], np.array(nodes, np.int64))
-
-    @staticmethod
     def from_arcs(origin: int, destination: int, tails: np.ndarray, heads: np.ndarray,
                   gc: np.ndarray, proj: np.ndarray, n_projects: int) -> Graph:
-        """``Graph.of`` straight from a flow's pruned arcs (tail, head, cost,
-        project index or -1, in pruning order), with array operations."""
+        """The graph of a flow's pruned arcs (tail, head, cost, project index
+        or -1, in pruning order), with array operations."""
         nodes = np.unique(np.concatenate([[origin, destination], tails, heads]))
         n = len(nodes)
         tail, head = np.searchsorted(nodes, tails), np.searchsorted(nodes, heads)
@@ -194,27 +155,9 @@ def flow_nets(prep: Prepared) -> list[FlowNet]:
         elasticity = float(prep.demand.elasticity[fa.flow])
         scale = float(scale_of[fa.flow] * prep.c0[fa.flow] ** elasticity)
         alt = f.alt_cost if f.alt_cost is not None and f.alt_cost <= prep.cdn[fa.flow] else None
-        nets.append(FlowNet(fa.flow, fa.origin, fa.destination, None, None, scale, elasticity,
-                            alt, names, graph=graph))
+        nets.append(FlowNet(fa.flow, fa.origin, fa.destination, graph, scale, elasticity,
+                            alt, names))
     return nets
-
-
-def _distances_to(destination: int, back: dict[int, list[tuple[int, float]]]
-                  ) -> dict[int, float]:
-    """Least cost from every node to the destination (Dijkstra on reversed arcs)."""
-    dist = {destination: 0.0}
-    heap = [(0.0, destination)]
-    while heap:
-        d, v = heapq.heappop(heap)
-        if d > dist.get(v, math.inf):
-            continue
-        for u, g in back.get(v, ()):
-            if d + g < dist.get(u, math.inf):
-                dist[u] = d + g
-                heapq.heappush(heap, (d + g, u))
-    return dist
-
-
 
 
 # -- the result ---------------------------------------------------------------------------

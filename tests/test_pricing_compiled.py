@@ -18,7 +18,7 @@ import pytest
 from model import pricing
 from model.clock import Deadline
 from model.preprocess import prepare
-from model.pricing import FlowNet, Priced, flow_nets, score_upper_bound, search_routes
+from model.pricing import FlowNet, Graph, Priced, flow_nets, score_upper_bound, search_routes
 from model.problem import Plan, PortfolioProblem, objective
 from model.route_solver import RouteSolver
 from tests import reference
@@ -139,22 +139,30 @@ def test_compiled_and_python_searches_agree_step_for_step(compiled):
                     == compiled(net, weight, floor, keep, scale, None)), (seed, net.k, keep)
 
 
+def net_of(arcs: list[tuple[int, int, float, int]], origin: int, destination: int,
+           names: list[str]) -> FlowNet:
+    """A FlowNet from (tail, head, cost, project index or -1) arcs."""
+    tails, heads, gcs, proj = (np.array(c) for c in zip(*arcs))
+    graph = Graph.from_arcs(origin, destination, tails.astype(np.int64),
+                            heads.astype(np.int64), gcs.astype(float),
+                            proj.astype(np.int64), len(names))
+    return FlowNet(0, origin, destination, graph, 1e4, 1.2, None, tuple(names))
+
+
 def chain(links: int, seed: int) -> FlowNet:
     """A line of ``links`` links, each a project of its own (more projects than
     one 64-bit word holds), every 20th also with a bypass of no project and
     every 16th with a second project's arc: a few hundred routes."""
     rng = random.Random(seed)
-    out: dict[int, list[tuple[int, float, int]]] = {}
-    back: dict[int, list[tuple[int, float]]] = {}
+    arcs: list[tuple[int, int, float, int]] = []
     names: list[str] = []
 
     def arc(u: int, v: int, g: float, project: bool) -> None:
-        bit = 0
+        j = -1
         if project:
             names.append(f"A{len(names):03d}")
-            bit = 1 << (len(names) - 1)
-        out.setdefault(u, []).append((v, g, bit))
-        back.setdefault(v, []).append((u, g))
+            j = len(names) - 1
+        arcs.append((u, v, g, j))
 
     for i in range(links):
         g = rng.uniform(1.0, 3.0)
@@ -163,8 +171,7 @@ def chain(links: int, seed: int) -> FlowNet:
             arc(i, i + 1, g * rng.uniform(1.05, 1.5), False)
         if i % 16 == 1:
             arc(i, i + 1, g * rng.uniform(0.9, 1.2), True)
-    return FlowNet(0, 0, links, out, pricing._distances_to(links, back), 1e4, 1.2, None,
-                   tuple(names))
+    return net_of(arcs, 0, links, names)
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -227,18 +234,15 @@ def hard_chain(links: int) -> FlowNet:
     """A line whose every third link has two project arcs: 2^(links/3)
     incomparable labels, a search no machine finishes."""
     rng = random.Random(links)
-    out: dict[int, list[tuple[int, float, int]]] = {}
-    back: dict[int, list[tuple[int, float]]] = {}
+    arcs: list[tuple[int, int, float, int]] = []
     names: list[str] = []
     for i in range(links):
         g = rng.uniform(1.0, 3.0)
         for j in range(2 if i % 3 == 0 else 1):
             names.append(f"A{len(names):03d}")
-            h = g * (1.0 if j == 0 else rng.uniform(0.9, 1.2))
-            out.setdefault(i, []).append((i + 1, h, 1 << (len(names) - 1)))
-            back.setdefault(i + 1, []).append((i, h))
-    return FlowNet(0, 0, links, out, pricing._distances_to(links, back), 1e4, 1.2, None,
-                   tuple(names))
+            arcs.append((i, i + 1, g * (1.0 if j == 0 else rng.uniform(0.9, 1.2)),
+                         len(names) - 1))
+    return net_of(arcs, 0, links, names)
 
 
 @pytest.mark.parametrize("engine", ["python", "compiled"])
@@ -310,28 +314,54 @@ def test_graph_arrays_follow_the_net():
     assert np.all(g.pairs >= 1)
 
 
+def spelled_out(arcs: list[tuple[int, int, float, int]], origin: int, destination: int,
+                n_projects: int) -> dict:
+    """The graph a FlowNet must hold, worked out arc by arc (no model code):
+    nodes ascending, each node's arcs in the given order, the distinct node
+    pairs of each project, least costs to the destination (Bellman-Ford)."""
+    nodes = sorted({origin, destination} | {u for u, *_ in arcs} | {v for _, v, *_ in arcs})
+    index = {v: i for i, v in enumerate(nodes)}
+    first, head, gc, proj = [0], [], [], []
+    for v in nodes:
+        for u, h, g, j in arcs:
+            if u == v:
+                head.append(index[h])
+                gc.append(g)
+                proj.append(j)
+        first.append(len(head))
+    pairs = [max(1, len({(min(u, h), max(u, h)) for u, h, _, k in arcs if k == j}))
+             for j in range(n_projects)]
+    to_dest = {destination: 0.0}
+    for _ in nodes:
+        for u, h, g, _ in arcs:
+            if h in to_dest and to_dest[h] + g < to_dest.get(u, math.inf):
+                to_dest[u] = to_dest[h] + g
+    return {"nodes": nodes, "first": first, "head": head, "gc": gc, "proj": proj,
+            "pairs": pairs, "to_dest": [to_dest.get(v, math.inf) for v in nodes],
+            "origin": index[origin], "destination": index[destination]}
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_nets_from_the_pruned_arrays_match_nets_from_the_arcs(seed):
-    """flow_nets builds each graph with array operations; spelled out arc by
-    arc (State.gc, the dictionaries and Graph.of) it must be the same: arcs
-    in the same order, costs, projects, pairs and least costs to the
-    destination."""
+    """flow_nets builds each graph with array operations; worked out arc by
+    arc from the pruned states (State.gc) it must be the same: arcs in the
+    same order, costs, projects, pairs and least costs to the destination,
+    and the Python search's dictionaries read back from it."""
     gen = reference.random_instance(seed, own_time_values=seed % 2 == 1)
     prep = prepare(gen.instance)
     nets = flow_nets(prep)
     assert len(nets) == len(prep.variable)
     for fa, net in zip(prep.variable, nets):
         vot = gen.instance.value_of_time(gen.instance.flows[fa.flow])
-        bit = {p: 1 << i for i, p in enumerate(net.projects)}
-        out: dict[int, list] = {}
-        for tail, head, state in fa.arcs:
-            out.setdefault(tail, []).append((head, state.gc(vot), bit.get(state.project, 0)))
-        assert net.out == out
-        spelled = FlowNet(net.k, net.origin, net.destination, out, None, net.scale,
-                          net.elasticity, net.alt, net.projects).graph
+        index = {p: i for i, p in enumerate(net.projects)}
+        arcs = [(u, h, state.gc(vot), index.get(state.project, -1)) for u, h, state in fa.arcs]
+        want = spelled_out(arcs, fa.origin, fa.destination, len(net.projects))
         g = net.graph
-        for name in ("first", "head", "gc", "proj", "pairs", "nodes"):
-            assert np.array_equal(getattr(g, name), getattr(spelled, name)), name
-        assert (g.origin, g.destination) == (spelled.origin, spelled.destination)
-        assert np.array_equal(np.isinf(g.to_dest), np.isinf(spelled.to_dest))
-        assert np.allclose(g.to_dest, spelled.to_dest, rtol=1e-12, atol=0.0)
+        for name in ("nodes", "first", "head", "gc", "proj", "pairs"):
+            assert getattr(g, name).tolist() == want[name], name
+        assert (g.origin, g.destination) == (want["origin"], want["destination"])
+        assert g.to_dest.tolist() == pytest.approx(want["to_dest"], rel=1e-12)
+        out: dict[int, list] = {}
+        for u, h, c, j in arcs:
+            out.setdefault(u, []).append((h, c, 0 if j < 0 else 1 << j))
+        assert net.out == out
