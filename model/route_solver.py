@@ -379,7 +379,6 @@ class RouteSolver:
             nonlocal dropped
             more, given_up = self._fixed_by_reduced_cost(state, lp, lagrangian, fixes)
             dropped = max(dropped, given_up)
-            self.stats.reduced_cost_fixes += len(more)
             return {**fixes, **more}
 
         tick = iter(range(1, 1 << 62))
@@ -439,7 +438,6 @@ class RouteSolver:
             state.fixed.update(more)
             state.given_up = max(state.given_up, given_up)
             self.master.fix(state.fixed)
-            self.stats.reduced_cost_fixes += len(more)
             self._say(f"root: reduced costs fix {len(more)} project variables"
                       f" ({len(state.fixed)} in all)")
 
@@ -472,4 +470,5 @@ class RouteSolver:
             if state.settled(other):
                 out[v] = at
                 given_up = max(given_up, other)
+        self.stats.reduced_cost_fixes += len(out)
         return out, given_up
