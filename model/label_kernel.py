@@ -9,8 +9,10 @@ the same heap order (cost, then push order), the same pruning and the same
 dominance, so both find the same routes. Labels are kept as a struct of
 arrays (node, cost, penalty, predecessor entry and arc, and the penalised
 projects as ``n_words`` uint64 words per label); the labels kept at a node
-form a linked list through ``nxt``. The clock is read every ``check_every``
-pops in object mode (``_stop``).
+form a linked list through ``nxt``, each with its ``live`` words: the
+penalised projects of its mask that a completion able to beat the bar (as it
+stood when the label was made) could still reach (``reach``). The clock is
+read every ``check_every`` pops in object mode (``_stop``).
 """
 from __future__ import annotations
 
@@ -37,6 +39,35 @@ def _before(cost, a, b):
 
 
 @njit(cache=True)
+def _paid(total, x, w, weight, watched):
+    """``total`` plus the penalties of the projects whose bits are set in word
+    ``w``'s ``x``, added in project order (as the Python search adds them)."""
+    b = 0
+    while x != 0:
+        if x & np.uint64(1):
+            total += weight[watched[w * 64 + b]]
+        x >>= np.uint64(1)
+        b += 1
+    return total
+
+
+@njit(cache=True)
+def _live(m, w, v, cost, pen, bar, scale, eps, reach, watched):
+    """The bits of word ``w``'s mask ``m`` whose project some completion from
+    node ``v`` scoring above ``bar`` could still use."""
+    out = np.uint64(0)
+    b = 0
+    x = m
+    while x != 0:
+        if x & np.uint64(1):
+            if scale * (cost + reach[v, watched[w * 64 + b]]) ** -eps - pen > bar:
+                out |= np.uint64(1) << np.uint64(b)
+        x >>= np.uint64(1)
+        b += 1
+    return out
+
+
+@njit(cache=True)
 def _grow(a, size):
     out = np.empty(size, a.dtype)
     for i in range(a.shape[0]):  # a loop: slice assignment takes seconds to compile
@@ -45,13 +76,24 @@ def _grow(a, size):
 
 
 @njit(cache=True)
-def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
+def _grow_rows(a, size):
+    out = np.zeros((size, a.shape[1]), a.dtype)
+    for i in range(a.shape[0]):
+        for w in range(a.shape[1]):
+            out[i, w] = a[i, w]
+    return out
+
+
+@njit(cache=True)
+def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, watched,
                  origin, destination, scale, eps, floor, keep, stop_at, check_every, tiny):
     """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
     costs, entries, complete, open_upper, pred, arc). ``open_upper`` bounds
     every completion of the labels left open when the clock stopped the
     search (-inf when complete). Routes are read back through ``pred``/``arc``
-    from their entries."""
+    from their entries. ``watched[i]`` is the project of watched bit i,
+    ``reach[v, j]`` the least cost from node v to the destination through an
+    arc of project j."""
     n = first.shape[0] - 1
     w_n = max(n_words, 1)
     cap = 1024
@@ -61,6 +103,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
     e_pred = np.empty(cap, np.int64)
     e_arc = np.empty(cap, np.int64)
     e_mask = np.zeros((cap, w_n), np.uint64)
+    e_live = np.zeros((cap, w_n), np.uint64)
+    t_live = np.zeros(w_n, np.uint64)
     nxt = np.empty(cap, np.int64)  # next label kept at the same node
     lab = np.full(n, -1, np.int64)  # first label kept at a node
     heap = np.empty(cap, np.int64)
@@ -127,6 +171,14 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
                 if sub:
                     dom = True
                     break
+                if e_pen[lb] <= pen:
+                    extra = 0.0
+                    for w in range(w_n):
+                        extra = _paid(extra, e_mask[e, w] & ~e_mask[lb, w] & e_live[e, w], w,
+                                      weight, watched)
+                    if e_pen[lb] + extra <= pen:
+                        dom = True
+                        break
             lb = nxt[lb]
         if dom:
             continue
@@ -142,6 +194,12 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
                     if e_mask[e, w] & ~e_mask[lb, w] != 0:
                         drop = False
                         break
+                if not drop and pen <= e_pen[lb]:
+                    extra = 0.0
+                    for w in range(w_n):
+                        extra = _paid(extra, e_mask[lb, w] & ~e_mask[e, w] & e_live[lb, w], w,
+                                      weight, watched)
+                    drop = pen + extra <= e_pen[lb]
             if drop:
                 if prev < 0:
                     lab[v] = after
@@ -184,6 +242,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
             ncost = cost + gc[a]
             if scale * (ncost + to_dest[h]) ** -eps - npen <= bar:
                 continue
+            for w in range(w_n):
+                t_live[w] = _live(tmp[w], w, h, ncost, npen, bar, scale, eps, reach, watched)
             dom = False
             lb = lab[h]
             while lb >= 0:
@@ -196,6 +256,14 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
                     if sub:
                         dom = True
                         break
+                    if e_pen[lb] <= npen:
+                        extra = 0.0
+                        for w in range(w_n):
+                            extra = _paid(extra, tmp[w] & ~e_mask[lb, w] & t_live[w], w,
+                                          weight, watched)
+                        if e_pen[lb] + extra <= npen:
+                            dom = True
+                            break
                 lb = nxt[lb]
             if dom:
                 continue
@@ -207,11 +275,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
                 e_pred = _grow(e_pred, size)
                 e_arc = _grow(e_arc, size)
                 nxt = _grow(nxt, size)
-                bigger = np.zeros((size, w_n), np.uint64)
-                for i in range(ne):
-                    for w in range(w_n):
-                        bigger[i, w] = e_mask[i, w]
-                e_mask = bigger
+                e_mask = _grow_rows(e_mask, size)
+                e_live = _grow_rows(e_live, size)
             e_node[ne] = h
             e_cost[ne] = ncost
             e_pen[ne] = npen
@@ -219,6 +284,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words,
             e_arc[ne] = a
             for w in range(w_n):
                 e_mask[ne, w] = tmp[w]
+                e_live[ne, w] = t_live[w]
             # push (ncost, ne)
             if hn == heap.shape[0]:
                 heap = _grow(heap, 2 * hn)

@@ -50,6 +50,7 @@ class FlowNet:
         self.projects = projects  # bit i stands for projects[i]
         self._out: dict[int, list[tuple[int, float, int]]] | None = None
         self._to_dest: dict[int, float] | None = None
+        self._reach: np.ndarray | None = None
 
     @property
     def out(self) -> dict[int, list[tuple[int, float, int]]]:
@@ -71,6 +72,16 @@ class FlowNet:
             self._to_dest = {v: d for v, d in zip(g.nodes.tolist(), g.to_dest.tolist())
                              if math.isfinite(d)}
         return self._to_dest
+
+    @property
+    def reach(self) -> np.ndarray:
+        """[node index, project index]: the least cost from a node to the
+        destination through an arc of the project (inf where none), all states
+        usable. A label search uses it to tell which of a label's projects a
+        completion could still use (``search_routes``)."""
+        if self._reach is None:
+            self._reach = _costs_through(self.graph)
+        return self._reach
 
     def value(self, cost: float) -> float:
         return self.scale * cost ** -self.elasticity
@@ -133,6 +144,26 @@ def _costs_to(destination: int, tail: np.ndarray, head: np.ndarray, gc: np.ndarr
     first[1:] = (r_tail[1:] != r_tail[:-1]) | (r_head[1:] != r_head[:-1])
     graph = csr_matrix((cost[first], (r_tail[first], r_head[first])), shape=(n, n))
     return dijkstra(graph, directed=True, indices=destination)
+
+
+def _costs_through(g: Graph) -> np.ndarray:
+    """``FlowNet.reach``: one Dijkstra per project on the reversed arcs, from
+    an extra node joined to the tail of each of the project's arcs at that
+    arc's cost plus the least cost from its head to the destination."""
+    n, n_projects = len(g.nodes), len(g.pairs)
+    tail = np.repeat(np.arange(n), np.diff(g.first))
+    charged = (g.proj >= 0) & np.isfinite(g.to_dest[g.head])
+    rows = np.concatenate([g.head, n + g.proj[charged]])
+    cols = np.concatenate([tail, tail[charged]])
+    cost = np.concatenate([g.gc, g.gc[charged] + g.to_dest[g.head[charged]]])
+    order = np.lexsort((cost, cols, rows))  # the cheapest of parallel arcs first
+    rows, cols, cost = rows[order], cols[order], cost[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    size = n + n_projects
+    graph = csr_matrix((cost[first], (rows[first], cols[first])), shape=(size, size))
+    dist = dijkstra(graph, directed=True, indices=np.arange(n, size))
+    return np.ascontiguousarray(dist[:, :n].T.reshape(n, n_projects))
 
 
 def flow_nets(prep: Prepared) -> list[FlowNet]:
@@ -254,12 +285,18 @@ def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep
     (the net's own scale by default). An infinite penalty keeps a project's
     states out of every route.
 
-    Labels (cost, penalised projects) are Pareto-pruned per node: a label is
-    dropped when another reached the node no dearer with a subset of its
-    penalised projects, and when even its cheapest completion cannot beat the
-    bar (``floor``, then the keep-th best route found). The deadline is read
-    every few pops; stopped by it, the search returns what it found,
-    ``complete=False`` and a bound that still holds.
+    Labels (cost, penalty paid, penalised projects) are pruned per node: a
+    label is dropped when even its cheapest completion cannot beat the bar
+    (``floor``, then the keep-th best route found), and when another label
+    reached the node no dearer and pays no more, counting in what it may still
+    have to pay for the projects this label has paid for and a completion
+    beating the bar could still reach (``FlowNet.reach``; projects left behind
+    a long route are out of reach, which keeps the number of labels down).
+    A label with a subset of this one's projects always qualifies. The best
+    route is exact; with keep > 1 the others are the best of the routes the
+    pruning leaves. The deadline is read every few pops; stopped by it, the
+    search returns what it found, ``complete=False`` and a bound that still
+    holds.
     """
     if keep < 1:
         raise ValueError(f"keep must be at least 1, not {keep}")
@@ -290,33 +327,58 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     eps = net.elasticity
     watched = sum(1 << i for i, w in enumerate(weight) if w > 0)
     best: list[tuple[float, float, int]] = []
-    labels: dict[int, list[tuple[float, int]]] = {}
-    heap: list[tuple[float, int, int, int, float]] = [(0.0, 0, net.origin, 0, 0.0)]
+    labels: dict[int, list[tuple[float, float, int, int]]] = {}  # (cost, pen, key, live)
+    heap: list[tuple[float, int, int, int, float, int]] = [(0.0, 0, net.origin, 0, 0.0, 0)]
     counter = 1
     bar = floor
     to_dest, out = net.to_dest, net.out
+    reach = net.reach.tolist() if watched else []
+    row = {v: i for i, v in enumerate(net.graph.nodes.tolist())}
     pops = 0
 
     def value(cost: float) -> float:
         return scale * cost ** -eps
 
-    def dominated(node: int, cost: float, key: int) -> bool:
-        return any(c <= cost + TINY and s & ~key == 0 for c, s in labels.get(node, ()))
+    def bits(mask: int) -> list[int]:
+        return [j for j in range(mask.bit_length()) if mask >> j & 1]
+
+    def paid(mask: int) -> float:
+        total = 0.0
+        for j in bits(mask):
+            total += weight[j]
+        return total
+
+    def live(node: int, cost: float, pen: float, key: int) -> int:
+        """The projects of ``key`` that a completion beating the bar could reach."""
+        r = reach[row[node]] if key else ()
+        return sum(1 << j for j in bits(key) if value(cost + r[j]) - pen > bar)
+
+    def covers(c: float, p: float, s: int, cost: float, pen: float, key: int,
+               alive: int) -> bool:
+        """Label (c, p, s) is at least as good as (cost, pen, key, alive) for
+        every completion that can beat the bar."""
+        return s & ~key == 0 or (p <= pen and p + paid(key & ~s & alive) <= pen)
+
+    def dominated(node: int, cost: float, pen: float, key: int, alive: int) -> bool:
+        return any(c <= cost + TINY and covers(c, p, s, cost, pen, key, alive)
+                   for c, p, s, _ in labels.get(node, ()))
 
     while heap:
         if deadline is not None and pops % PY_CHECK_EVERY == 0 and deadline.expired():
-            open_upper = max(value(c + to_dest.get(v, math.inf)) - p for c, _, v, _, p in heap)
+            open_upper = max(value(c + to_dest.get(v, math.inf)) - p
+                             for c, _, v, _, p, _ in heap)
             return best, False, open_upper
         pops += 1
-        cost, _, v, used, pen = heapq.heappop(heap)
+        cost, _, v, used, pen, alive = heapq.heappop(heap)
         if value(cost + to_dest.get(v, math.inf)) - pen <= bar:
             continue
         key = used & watched
-        if dominated(v, cost, key):
+        if dominated(v, cost, pen, key, alive):
             continue
         here = labels.setdefault(v, [])
-        here[:] = [(c, s) for c, s in here if not (cost <= c and key & ~s == 0)]
-        here.append((cost, key))
+        here[:] = [(c, p, s, a) for c, p, s, a in here
+                   if not (cost <= c and covers(cost, pen, key, c, p, s, a))]
+        here.append((cost, pen, key, alive))
         if v == net.destination:
             best.append((value(cost) - pen, cost, used))
             best.sort(key=lambda t: -t[0])
@@ -332,9 +394,11 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
             ncost = cost + gc
             if value(ncost + to_dest.get(head, math.inf)) - npen <= bar:
                 continue
-            if dominated(head, ncost, nused & watched):
+            nkey = nused & watched
+            nalive = live(head, ncost, npen, nkey)
+            if dominated(head, ncost, npen, nkey, nalive):
                 continue
-            heapq.heappush(heap, (ncost, counter, head, nused, npen))
+            heapq.heappush(heap, (ncost, counter, head, nused, npen, nalive))
             counter += 1
     return best, True, -math.inf
 
@@ -354,6 +418,8 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
 COMPILED_MIN_ARCS = 400
 PYTHON_BEFORE_COMPILE_S = 2.0
 COMPILE_ROOM_S = 10.0
+
+_NO_REACH = np.zeros((1, 1))  # FlowNet.reach's stand-in when no project is penalised
 
 _COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
 
@@ -391,7 +457,8 @@ def _load_kernel() -> bool:
         from . import label_kernel
         g = _tiny_graph()
         label_kernel.label_search(g.first, g.head, g.gc, g.proj, g.to_dest, np.zeros(1),
-                                  np.zeros(1, np.int64), np.zeros(1, np.uint64), 1, 0, 1,
+                                  np.zeros(1, np.int64), np.zeros(1, np.uint64), 1,
+                                  _NO_REACH, np.zeros(1, np.int64), 0, 1,
                                   1.0, 1.0, -math.inf, 1, math.inf, CHECK_EVERY, TINY)
     except Exception:  # no numba, or it cannot compile here: stay in Python
         _COMPILE["failed"] = True
@@ -417,18 +484,21 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
     w = np.array(weight, np.float64) if weight else np.zeros(1)
     word = np.full(max(1, len(weight)), -1, np.int64)
     bit = np.zeros(max(1, len(weight)), np.uint64)
+    watched = np.zeros(max(1, len(weight)), np.int64)
     n_watched = 0
     for j, x in enumerate(weight):
         if x > 0:
             word[j] = n_watched >> 6
             bit[j] = np.uint64(1) << np.uint64(n_watched & 63)
+            watched[n_watched] = j
             n_watched += 1
+    reach = net.reach if n_watched else _NO_REACH
     stop_at = deadline.at if deadline is not None else math.inf
     kernel.CANCELLED[0] = (lambda: deadline.cancelled) if deadline is not None else None
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
-            g.origin, g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
+            reach, watched, g.origin, g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
             CHECK_EVERY, TINY)
     finally:
         kernel.CANCELLED[0] = None

@@ -365,3 +365,102 @@ def test_nets_from_the_pruned_arrays_match_nets_from_the_arcs(seed):
         for u, h, c, j in arcs:
             out.setdefault(u, []).append((h, c, 0 if j < 0 else 1 << j))
         assert net.out == out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reach_is_the_least_cost_through_each_project(seed):
+    """FlowNet.reach against Floyd-Warshall worked out in the test: from each
+    node, the least cost to the destination over a route using an arc of the
+    project."""
+    for net in flow_nets(prepare(reference.random_instance(seed).instance)):
+        g = net.graph
+        n = len(g.nodes)
+        d = [[0.0 if u == v else math.inf for v in range(n)] for u in range(n)]
+        arcs = [(u, int(g.head[a]), float(g.gc[a]), int(g.proj[a]))
+                for u in range(n) for a in range(g.first[u], g.first[u + 1])]
+        for u, h, c, _ in arcs:
+            d[u][h] = min(d[u][h], c)
+        for k in range(n):
+            for u in range(n):
+                for v in range(n):
+                    if d[u][k] + d[k][v] < d[u][v]:
+                        d[u][v] = d[u][k] + d[k][v]
+        want = [[min((d[v][u] + c + d[h][g.destination] for u, h, c, j in arcs if j == p),
+                     default=math.inf) for p in range(len(net.projects))] for v in range(n)]
+        assert net.reach.shape == (n, len(net.projects))
+        for got, row in zip(net.reach.tolist(), want):
+            assert got == pytest.approx(row, rel=1e-12)
+
+
+def fork(second_q_arc: bool) -> FlowNet:
+    """Node 0 to 1 by project p's arc (cost 6) or project q's (cost 6), then
+    1 to 2 by a plain arc (cost 10) and, if asked, by a second arc of q (9)."""
+    arcs = [(0, 1, 6.0, 0), (0, 1, 6.0, 1), (1, 2, 10.0, -1)]
+    if second_q_arc:
+        arcs.append((1, 2, 9.0, 1))
+    return net_of(arcs, 0, 2, ["p", "q"])
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_a_project_out_of_reach_no_longer_keeps_a_label(engine, request):
+    """At node 1 the label through p (paid 1) and the one through q (paid 2)
+    cost the same. When no completion can use q again, the q label can only
+    do worse and is dropped: one route instead of two, the best one. When q's
+    second arc lies ahead, the q label is kept and its route (paying q once)
+    is the best: 10^4 * 15^-1.2 - 2, against 10^4 * 16^-1.2 - 1 by p."""
+    search = (pricing._search_python if engine == "python"
+              else request.getfixturevalue("compiled"))
+    weight = [1.0, 2.0]
+    v = 1e4 * 16.0 ** -1.2
+    net = fork(second_q_arc=False)
+    found, complete, _ = search(net, weight, 0.0, 2, net.scale, None)
+    assert complete and [(round(s, 9), c) for s, c, _ in found] == [(round(v - 1, 9), 16.0)]
+    everything_live, _, _ = search(net, weight, -math.inf, 2, net.scale, None)
+    assert len(everything_live) == 2  # below a floor of -inf every project stays in reach
+    net = fork(second_q_arc=True)
+    found, _, _ = search(net, weight, 0.0, 1, net.scale, None)
+    assert found[0][0] == pytest.approx(1e4 * 15.0 ** -1.2 - 2.0, rel=1e-12)
+    assert net.names(found[0][2]) == {"q"}
+
+
+def ladder(seed: int) -> FlowNet:
+    """Eight stages, each crossed by two or three parallel arcs of close cost,
+    most of them an arc of one of four projects: a route meets a project on
+    several stages and pays for it once, so whether a project lies ahead
+    decides which labels may be dropped. A few arcs go back a stage."""
+    rng = random.Random(seed)
+    arcs = []
+    for i in range(8):
+        for _ in range(rng.choice((2, 3))):
+            arcs.append((i, i + 1, rng.uniform(2.0, 3.0),
+                         rng.randrange(4) if rng.random() < 0.8 else -1))
+        if i and rng.random() < 0.3:
+            arcs.append((i, i - 1, rng.uniform(0.5, 2.0), rng.randrange(4)))
+    return net_of(arcs, 0, 8, ["a", "b", "c", "d"])
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_pruning_by_reach_keeps_the_best_route(engine, request):
+    """Against every simple route, with floors near the best score (so that
+    projects fall out of reach) and the penalties large enough to matter."""
+    search = (pricing._search_python if engine == "python"
+              else request.getfixturevalue("compiled"))
+    rng = random.Random(3)
+    checked = 0
+    for seed in range(150):
+        net = ladder(seed)
+        top = net.value(net.to_dest[net.origin])
+        penalty = {p: rng.uniform(0.0, 0.05 * top) for p in net.projects}
+        routes = enumerate_routes(net, penalty, net.scale)
+        scores = sorted(s for s, _, _ in routes)
+        weight = pricing._weights(net, penalty)
+        for floor in (scores[-1] - rng.uniform(0.0, 0.1) * abs(scores[-1]),
+                      scores[len(scores) // 2], -math.inf):
+            for keep in (1, 3):
+                found, complete, _ = search(net, weight, floor, keep, net.scale, None)
+                assert complete and close(found[0][0], scores[-1]), (seed, floor, keep)
+                if engine == "compiled":  # and step for step the Python search
+                    assert (found, complete) == pricing._search_python(
+                        net, weight, floor, keep, net.scale, None)[:2]
+                checked += 1
+    assert checked == 150 * 6
