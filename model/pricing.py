@@ -498,8 +498,8 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
-            reach, watched, g.origin, g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
-            CHECK_EVERY, TINY)
+            reach, watched, g.origin, g.destination, scale, net.elasticity, float(floor),
+            int(keep), stop_at, CHECK_EVERY, TINY)
     finally:
         kernel.CANCELLED[0] = None
     proj = g.proj
