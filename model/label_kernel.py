@@ -39,20 +39,20 @@ def _before(cost, a, b):
 
 
 @njit(cache=True)
-def _paid(total, x, w, weight, watched):
+def _paid(total, x, w, paid):
     """``total`` plus the penalties of the projects whose bits are set in word
     ``w``'s ``x``, added in project order (as the Python search adds them)."""
     b = 0
     while x != 0:
         if x & np.uint64(1):
-            total += weight[watched[w * 64 + b]]
+            total += paid[w * 64 + b]
         x >>= np.uint64(1)
         b += 1
     return total
 
 
 @njit(cache=True)
-def _live(m, w, v, cost, pen, bar, scale, eps, reach, watched):
+def _live(m, w, v, cost, pen, bar, scale, eps, reach):
     """The bits of word ``w``'s mask ``m`` whose project some completion from
     node ``v`` scoring above ``bar`` could still use."""
     out = np.uint64(0)
@@ -60,7 +60,7 @@ def _live(m, w, v, cost, pen, bar, scale, eps, reach, watched):
     x = m
     while x != 0:
         if x & np.uint64(1):
-            if scale * (cost + reach[v, watched[w * 64 + b]]) ** -eps - pen > bar:
+            if scale * (cost + reach[v, w * 64 + b]) ** -eps - pen > bar:
                 out |= np.uint64(1) << np.uint64(b)
         x >>= np.uint64(1)
         b += 1
@@ -85,15 +85,15 @@ def _grow_rows(a, size):
 
 
 @njit(cache=True)
-def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, watched,
+def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, paid,
                  origin, destination, scale, eps, floor, keep, stop_at, check_every, tiny):
     """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
     costs, entries, complete, open_upper, pred, arc). ``open_upper`` bounds
     every completion of the labels left open when the clock stopped the
     search (-inf when complete). Routes are read back through ``pred``/``arc``
-    from their entries. ``watched[i]`` is the project of watched bit i,
-    ``reach[v, j]`` the least cost from node v to the destination through an
-    arc of project j."""
+    from their entries. ``paid[i]`` is the penalty of watched bit i's project,
+    ``reach[v, i]`` the least cost from node v to the destination through an
+    arc of it."""
     n = first.shape[0] - 1
     w_n = max(n_words, 1)
     cap = 1024
@@ -175,7 +175,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                     extra = 0.0
                     for w in range(w_n):
                         extra = _paid(extra, e_mask[e, w] & ~e_mask[lb, w] & e_live[e, w], w,
-                                      weight, watched)
+                                      paid)
                     if e_pen[lb] + extra <= pen:
                         dom = True
                         break
@@ -198,7 +198,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                     extra = 0.0
                     for w in range(w_n):
                         extra = _paid(extra, e_mask[lb, w] & ~e_mask[e, w] & e_live[lb, w], w,
-                                      weight, watched)
+                                      paid)
                     drop = pen + extra <= e_pen[lb]
             if drop:
                 if prev < 0:
@@ -243,7 +243,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             if scale * (ncost + to_dest[h]) ** -eps - npen <= bar:
                 continue
             for w in range(w_n):
-                t_live[w] = _live(tmp[w], w, h, ncost, npen, bar, scale, eps, reach, watched)
+                t_live[w] = _live(tmp[w], w, h, ncost, npen, bar, scale, eps, reach)
             dom = False
             lb = lab[h]
             while lb >= 0:
@@ -260,7 +260,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                         extra = 0.0
                         for w in range(w_n):
                             extra = _paid(extra, tmp[w] & ~e_mask[lb, w] & t_live[w], w,
-                                          weight, watched)
+                                          paid)
                         if e_pen[lb] + extra <= npen:
                             dom = True
                             break

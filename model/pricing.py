@@ -50,7 +50,7 @@ class FlowNet:
         self.projects = projects  # bit i stands for projects[i]
         self._out: dict[int, list[tuple[int, float, int]]] | None = None
         self._to_dest: dict[int, float] | None = None
-        self._reach: np.ndarray | None = None
+        self._reach: dict[int, np.ndarray] = {}  # project index -> FlowNet.reach's column
 
     @property
     def out(self) -> dict[int, list[tuple[int, float, int]]]:
@@ -73,15 +73,20 @@ class FlowNet:
                              if math.isfinite(d)}
         return self._to_dest
 
-    @property
-    def reach(self) -> np.ndarray:
-        """[node index, project index]: the least cost from a node to the
-        destination through an arc of the project (inf where none), all states
+    def reach(self, projects: list[int]) -> np.ndarray:
+        """[node index, i]: the least cost from a node to the destination
+        through an arc of project ``projects[i]`` (inf where none), all states
         usable. A label search uses it to tell which of a label's projects a
-        completion could still use (``search_routes``)."""
-        if self._reach is None:
-            self._reach = _costs_through(self.graph)
-        return self._reach
+        completion could still use (``search_routes``). Worked out for a
+        project the first time a search penalises it: a 400-town flow net
+        has hundreds of projects, of which a run penalises a few dozen."""
+        missing = [j for j in projects if j not in self._reach]
+        if missing:
+            for j, column in zip(missing, _costs_through(self.graph, missing).T):
+                self._reach[j] = column
+        if not projects:
+            return np.zeros((len(self.graph.nodes), 1))
+        return np.stack([self._reach[j] for j in projects], axis=1)
 
     def value(self, cost: float) -> float:
         return self.scale * cost ** -self.elasticity
@@ -146,14 +151,17 @@ def _costs_to(destination: int, tail: np.ndarray, head: np.ndarray, gc: np.ndarr
     return dijkstra(graph, directed=True, indices=destination)
 
 
-def _costs_through(g: Graph) -> np.ndarray:
-    """``FlowNet.reach``: one Dijkstra per project on the reversed arcs, from
-    an extra node joined to the tail of each of the project's arcs at that
-    arc's cost plus the least cost from its head to the destination."""
-    n, n_projects = len(g.nodes), len(g.pairs)
+def _costs_through(g: Graph, projects: list[int]) -> np.ndarray:
+    """``FlowNet.reach`` for these projects: one Dijkstra each on the reversed
+    arcs, from an extra node joined to the tail of each of the project's arcs
+    at that arc's cost plus the least cost from its head to the destination."""
+    n, n_projects = len(g.nodes), len(projects)
     tail = np.repeat(np.arange(n), np.diff(g.first))
+    extra = np.full(max(len(g.pairs), 1), -1, np.int64)
+    extra[projects] = np.arange(n_projects)
     charged = (g.proj >= 0) & np.isfinite(g.to_dest[g.head])
-    rows = np.concatenate([g.head, n + g.proj[charged]])
+    charged[charged] = extra[g.proj[charged]] >= 0
+    rows = np.concatenate([g.head, n + extra[g.proj[charged]]])
     cols = np.concatenate([tail, tail[charged]])
     cost = np.concatenate([g.gc, g.gc[charged] + g.to_dest[g.head[charged]]])
     order = np.lexsort((cost, cols, rows))  # the cheapest of parallel arcs first
@@ -332,7 +340,9 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     counter = 1
     bar = floor
     to_dest, out = net.to_dest, net.out
-    reach = net.reach.tolist() if watched else []
+    penalised = [j for j, w in enumerate(weight) if w > 0]
+    column = {j: i for i, j in enumerate(penalised)}
+    reach = net.reach(penalised).tolist() if penalised else []
     row = {v: i for i, v in enumerate(net.graph.nodes.tolist())}
     pops = 0
 
@@ -351,7 +361,7 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     def live(node: int, cost: float, pen: float, key: int) -> int:
         """The projects of ``key`` that a completion beating the bar could reach."""
         r = reach[row[node]] if key else ()
-        return sum(1 << j for j in bits(key) if value(cost + r[j]) - pen > bar)
+        return sum(1 << j for j in bits(key) if value(cost + r[column[j]]) - pen > bar)
 
     def covers(c: float, p: float, s: int, cost: float, pen: float, key: int,
                alive: int) -> bool:
@@ -419,8 +429,6 @@ COMPILED_MIN_ARCS = 400
 PYTHON_BEFORE_COMPILE_S = 2.0
 COMPILE_ROOM_S = 10.0
 
-_NO_REACH = np.zeros((1, 1))  # FlowNet.reach's stand-in when no project is penalised
-
 _COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
 
 
@@ -458,7 +466,7 @@ def _load_kernel() -> bool:
         g = _tiny_graph()
         label_kernel.label_search(g.first, g.head, g.gc, g.proj, g.to_dest, np.zeros(1),
                                   np.zeros(1, np.int64), np.zeros(1, np.uint64), 1,
-                                  _NO_REACH, np.zeros(1, np.int64), 0, 1,
+                                  np.zeros((2, 1)), np.zeros(1), 0, 1,
                                   1.0, 1.0, -math.inf, 1, math.inf, CHECK_EVERY, TINY)
     except Exception:  # no numba, or it cannot compile here: stay in Python
         _COMPILE["failed"] = True
@@ -484,22 +492,19 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
     w = np.array(weight, np.float64) if weight else np.zeros(1)
     word = np.full(max(1, len(weight)), -1, np.int64)
     bit = np.zeros(max(1, len(weight)), np.uint64)
-    watched = np.zeros(max(1, len(weight)), np.int64)
-    n_watched = 0
-    for j, x in enumerate(weight):
-        if x > 0:
-            word[j] = n_watched >> 6
-            bit[j] = np.uint64(1) << np.uint64(n_watched & 63)
-            watched[n_watched] = j
-            n_watched += 1
-    reach = net.reach if n_watched else _NO_REACH
+    penalised = [j for j, x in enumerate(weight) if x > 0]
+    for i, j in enumerate(penalised):
+        word[j] = i >> 6
+        bit[j] = np.uint64(1) << np.uint64(i & 63)
+    n_watched = len(penalised)
+    paid = np.array([weight[j] for j in penalised] or [0.0])  # by watched bit
     stop_at = deadline.at if deadline is not None else math.inf
     kernel.CANCELLED[0] = (lambda: deadline.cancelled) if deadline is not None else None
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
-            reach, watched, g.origin, g.destination, scale, net.elasticity, float(floor),
-            int(keep), stop_at, CHECK_EVERY, TINY)
+            net.reach(penalised), paid, g.origin, g.destination, scale, net.elasticity,
+            float(floor), int(keep), stop_at, CHECK_EVERY, TINY)
     finally:
         kernel.CANCELLED[0] = None
     proj = g.proj

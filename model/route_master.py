@@ -135,7 +135,13 @@ class RouteMaster:
         self.link: dict[tuple[int, str], int] = {}
         self.routes: list[Route] = []
         self._seen: set[tuple[int, frozenset[str], float]] = set()
-        h.changeObjectiveOffset(constant_objective(prep))
+        # every route column: its block, objective and link rows (``best_columns``)
+        self._col_block: list[int] = []
+        self._col_value: list[float] = []
+        self._col_links: list[int] = []
+        self._col_start: list[int] = [0]
+        self._offset = constant_objective(prep)
+        h.changeObjectiveOffset(self._offset)
         self.routes_of(prep.committed - prep.timed)  # do-nothing routes: always feasible
         if prep.timed:
             self.routes_of(prep.committed)
@@ -197,11 +203,14 @@ class RouteMaster:
     def fix(self, fixes: dict[Var, float]) -> None:
         """Branching: the problem's bounds on w, with some variables fixed (always
         within those bounds: only fractional variables are branched on)."""
+        box = {}
         for v, (low, high) in self.bounds.items():
             value = fixes.get(v)
             if value is not None:
                 low = high = value
             self.h.changeColBounds(self.var_index[v], low, high)
+            box[v] = (low, high)
+        self.box = box
         closed = {v for v, (_, high) in self.bounds.items() if fixes.get(v, high) <= 0.0}
         self._shut = {i: {**out, **{p: math.inf for p, gate in self._gates_of[i]
                                    if gate in closed}} for i, out in self._kept_out.items()}
@@ -210,6 +219,53 @@ class RouteMaster:
         self.h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32),
                       np.array(val, dtype=float))
         return self.h.getNumRow() - 1
+
+    def lagrangian(self, duals: np.ndarray) -> tuple[float, dict[Var, float]]:
+        """At any multipliers ``duals`` (>= 0 on the link and rule rows; rows
+        added since they were taken count 0): the Lagrangian value of every
+        row but the convexity ones, and each project variable's reduced cost.
+        The variables take the best end of their box (``fix``), so adding each
+        block's best route score (its convexity multiplier raised to it) gives
+        a valid upper bound on the master, at the LP's duals the LP value plus
+        the pricing excess. The routes' own terms are in those scores."""
+        n = len(duals)
+
+        def y(row: int) -> float:
+            return max(0.0, float(duals[row])) if row < n else 0.0
+
+        reduced = dict.fromkeys(self.var_index, 0.0)
+        value = self._offset
+        for index, row in self.rows.values():
+            if row is not None and (d := y(index)) > 0.0:
+                value += d * row.upper
+                for v, c in row.terms:
+                    reduced[v] -= d * c
+        for (b, p), index in self.link.items():
+            if (d := y(index)) > 0.0:
+                reduced[self.gates[(b, p)]] += d
+        for v, rc in reduced.items():
+            low, high = self.box[v]
+            value += rc * (high if rc > 0.0 else low)
+        return value, reduced
+
+    def best_columns(self, duals: np.ndarray) -> np.ndarray:
+        """Each block's best route column's score at multipliers ``duals`` (its
+        objective less the multipliers of its link rows; rows added since they
+        were taken count 0), -inf for a block without columns. A Lagrangian
+        bound needs it beside the label search's best: a column made from a
+        shortest path on the whole network (``routes_of``) may leave a flow's
+        pruned network, where the epoch's committed projects are not yet open."""
+        y = np.zeros(self.h.getNumRow())
+        y[:len(duals)] = np.maximum(duals[:len(y)], 0.0)
+        links = np.array(self._col_links, dtype=np.int64)
+        start = np.array(self._col_start, dtype=np.int64)
+        paid = np.add.reduceat(np.append(y[links], 0.0), start[:-1]) if len(links) else \
+            np.zeros(len(self._col_value))
+        paid[start[:-1] == start[1:]] = 0.0  # reduceat reads the next entry for an empty run
+        best = np.full(len(self.blocks), -math.inf)
+        np.maximum.at(best, np.array(self._col_block, dtype=np.int64),
+                      np.array(self._col_value) - paid)
+        return best
 
     # -- columns ----------------------------------------------------------------------
     def usable(self, block: Block, projects: frozenset[str]) -> bool:
@@ -248,8 +304,13 @@ class RouteMaster:
                     link = self.link[(block.index, p)] = self._row(-INF, 0.0, [gate], [-1.0])
                     self._links_of[block.index].append((p, link))
                 rows.append(link)
-            self.h.addCol(block.scale * cost ** -block.net.elasticity, 0.0, INF, len(rows),
-                          np.array(rows, dtype=np.int32), np.ones(len(rows)))
+            value = block.scale * cost ** -block.net.elasticity
+            self.h.addCol(value, 0.0, INF, len(rows), np.array(rows, dtype=np.int32),
+                          np.ones(len(rows)))
+            self._col_block.append(block.index)
+            self._col_value.append(value)
+            self._col_links += rows[1:]
+            self._col_start.append(len(self._col_links))
         self.routes.append(Route(self.nets[family].k, projects, cost, family))
         return True
 

@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
@@ -47,6 +49,7 @@ MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact 
 # on a mixture of draws, where an exact evaluation costs the number of variants more
 LOCAL_SHARE = 0.15
 ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
+SMOOTHING = 0.5  # share of the centre's duals in the duals a round prices at (``price``)
 PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
 
@@ -123,7 +126,8 @@ class RouteSolver:
         self.stats = RouteStats()
         self.converged = False
         self._last: LpSolution | None = None  # the last route LP solved
-        self._lagrangian = math.inf  # the bound at its duals, once a pricing round converged
+        # of the last ``price``: the reduced costs at its least Lagrangian value, and that value
+        self._fixing: tuple[dict[Var, float], float] = ({}, math.inf)
         self._fruitless: dict[int, tuple[float, dict[str, float]]] = {}  # block -> its duals
         # a race (model/race.py): how to start the arc partner, and the partner once started
         self.partner_factory: Callable[[PortfolioProblem, Deadline, float, Plan | None],
@@ -170,15 +174,24 @@ class RouteSolver:
     def price(self, deadline: Deadline, *, root: bool = False) -> float:
         """Solve the LP, add each flow's best routes, until no route improves or
         the deadline passes. Returns a valid upper bound on the exact optimum
-        (of the variables not fixed by ``root`` rounds, below): the LP value
-        plus each flow's largest reduced cost (it equals the LP value once no
-        route improves); in a round the deadline cut short, a bound on that
-        reduced cost (``Priced.upper``, ``score_upper_bound``). At the
-        ``root``, every round's bound and reduced costs fix variables for the
-        whole solve (``_fix_at_root``)."""
+        (of the variables not fixed by ``root`` rounds, below): the least
+        Lagrangian value met (``_price_at``); once no route improves it equals
+        the LP value.
+
+        Stabilised (Wentges): after the first round, the flows are priced at
+        SMOOTHING x the duals of the least Lagrangian value so far (the centre)
+        plus the rest of the LP's, which damps the duals' swings from round to
+        round that otherwise stall the bound while the LP creeps up (longhaul
+        120: 18 rounds at one bound). A route found there enters if it improves
+        the LP at its own duals; when none does (a mis-pricing), the round
+        prices again at the LP's duals, which either finds one or proves the LP
+        optimal. At the ``root``, every Lagrangian point's reduced costs fix
+        variables for the whole solve (``_fix_at_root``)."""
         m = self.master
         bound = math.inf
         self.converged = False
+        self._fixing = ({}, math.inf)
+        centre: np.ndarray | None = None
         while True:
             self._absorb(bound)
             try:
@@ -186,43 +199,80 @@ class RouteSolver:
             except OutOfTime:  # no LP yet: the bound everyone has
                 return bound if math.isfinite(bound) else all_open_bound(self.prep)
             self._last = lp
-            lp_value, duals = lp.value, lp.duals
-            added, excess = 0, 0.0
-            for i, block in enumerate(m.blocks):
-                if i % ABSORB_EVERY_BLOCKS == 0:
-                    self._absorb(bound)
-                if deadline.expired():  # the blocks left: the cheap relaxation (pricing.py)
-                    until = time.perf_counter() + RELAX_S
-                    for b in m.blocks[i:]:
-                        if time.perf_counter() > until:
-                            return bound  # no time for it: keep the last bound
-                        ub = score_upper_bound(b.net, m.penalties(b, duals), b.scale)
-                        excess += max(0.0, ub - duals[m.convexity[b.index]])
-                    return min(bound, lp_value + excess)
-                pi = duals[m.convexity[block.index]]
-                penalty = m.penalties(block, duals)
-                if self._fruitless_still(block.index, pi, penalty):
-                    continue
-                priced = search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW,
-                                       scale=block.scale, deadline=deadline)
-                self._remember(block.index, pi, penalty, priced)
-                excess += max(0.0, priced.upper - pi)  # a bound also when cut short
-                tol = REL * max(1.0, abs(pi))
-                for score, cost, used in priced.routes:
-                    if score > pi + tol:
-                        added += m.add_route(block.family, cost, used)
-            bound = min(bound, lp_value + excess)
-            if root:
-                self._fix_at_root(lp, lp_value + excess)
+            share = SMOOTHING if centre is not None else 0.0
+            while True:
+                duals = lp.duals
+                if share:
+                    old = np.zeros(len(duals))
+                    old[:len(centre)] = centre[:len(duals)]
+                    duals = share * old + (1.0 - share) * duals
+                added, value, reduced, whole = self._price_at(duals, lp, bound, deadline)
+                bound = min(bound, value)
+                if value < self._fixing[1]:
+                    centre, self._fixing = duals, (reduced, value)
+                if root:
+                    self._fix_at_root(reduced, value)
+                if not whole or added or not share:
+                    break
+                share = 0.0  # a mis-pricing
             self.stats.lp_iterations += 1
-            self._say(f"route LP {self.stats.lp_iterations}: value {lp_value:,.4f}, bound"
+            self._say(f"route LP {self.stats.lp_iterations}: value {lp.value:,.4f}, bound"
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
+            if not whole:
+                return bound
             if not added:
                 self.converged = True
-                self._lagrangian = lp_value + excess
                 return bound
             if deadline.expired():
                 return bound
+
+    def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline
+                  ) -> tuple[int, float, dict[Var, float], bool]:
+        """One pricing round at ``duals``: each block's best routes scoring above
+        its convexity multiplier; those that improve the LP at its own duals are
+        added. Returns (routes added, the Lagrangian value at ``duals``, the
+        project variables' reduced costs there, whether every block was
+        priced). The value is each block's best score (at most its bound, as
+        ``Priced.upper`` when a search was cut short; its columns' best, as
+        some may leave the searched network: ``RouteMaster.best_columns``)
+        plus the other rows' terms (``RouteMaster.lagrangian``); once the
+        deadline passes, the blocks left are bounded by the cheap relaxation
+        (pricing.py)."""
+        m = self.master
+        base, reduced = m.lagrangian(duals)
+        columns = m.best_columns(duals)
+        smoothed = duals is not lp.duals
+        value, added = base, 0
+        for i, block in enumerate(m.blocks):
+            if i % ABSORB_EVERY_BLOCKS == 0:
+                self._absorb(bound)
+            pi = float(duals[m.convexity[block.index]])
+            penalty = m.penalties(block, duals)
+            if deadline.expired():  # the blocks left: the cheap relaxation
+                until = time.perf_counter() + RELAX_S
+                for b in m.blocks[i:]:
+                    if time.perf_counter() > until:
+                        return added, math.inf, reduced, False  # no time: no bound here
+                    value += max(float(duals[m.convexity[b.index]]), columns[b.index],
+                                 score_upper_bound(b.net, m.penalties(b, duals), b.scale))
+                return added, value, reduced, False
+            if self._fruitless_still(block.index, pi, penalty):
+                value += max(pi, columns[block.index])
+                continue
+            priced = search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW,
+                                   scale=block.scale, deadline=deadline)
+            self._remember(block.index, pi, penalty, priced)
+            value += max(pi, priced.upper, columns[block.index])  # also when cut short
+            at_lp = m.penalties(block, lp.duals) if smoothed else penalty
+            floor = float(lp.duals[m.convexity[block.index]])
+            tol = REL * max(1.0, abs(floor))
+            for score, cost, used in priced.routes:
+                if smoothed:
+                    score = block.scale * cost ** -block.net.elasticity - sum(
+                        at_lp.get(p, 0.0) for p in used)
+                if score > floor + tol:
+                    added += m.add_route(block.family, cost, used)
+        return added, value, reduced, True
 
     def _remember(self, block: int, pi: float, penalty: dict[str, float],
                   priced: Priced) -> None:
@@ -262,8 +312,7 @@ class RouteSolver:
         except Infeasible:
             return self._infeasible(deadline)
         stats.lp_bound, stats.routes = bound, len(m.routes)
-        root = self._last
-        root_lagrangian = self._lagrangian if self.converged else math.inf
+        root, root_fixing = self._last, self._fixing
         stats.times["lp"] = time.perf_counter() - t0
         say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
             f" ({len(m.routes)} routes, {stats.lp_iterations} LP solves)")
@@ -300,7 +349,7 @@ class RouteSolver:
                             message="no portfolio was found within the time limit")
         say(f"progress: {time.perf_counter() - t0:.1f} s: best portfolio {state.value:,.1f},"
             f" bound {state.bound(bound):,.1f}")
-        bound = self._branch(state, bound, root, root_lagrangian, t0)
+        bound = self._branch(state, bound, root, root_fixing, t0)
         m.fix({})
         self._absorb(bound)
         bound = state.bound(bound)
@@ -352,7 +401,7 @@ class RouteSolver:
                         message="no portfolio satisfies the budget and project rules")
 
     def _branch(self, state: _SolveState, root_bound: float, root: LpSolution | None,
-                root_lagrangian: float, t0: float) -> float:
+                root_fixing: tuple[dict[Var, float], float], t0: float) -> float:
         """Best-first branch-and-bound on w with column generation at every node;
         the incumbent is kept in the solve's state. A node's reduced costs fix
         variables for its subtree (``_fixed_by_reduced_cost``). Returns a valid
@@ -374,16 +423,16 @@ class RouteSolver:
 
         dropped = state.given_up  # the largest bound of a node left unexplored within the gap
 
-        def fixed(lp: LpSolution | None, lagrangian: float, fixes: dict[Var, float]
+        def fixed(fixing: tuple[dict[Var, float], float], fixes: dict[Var, float]
                   ) -> dict[Var, float]:
             nonlocal dropped
-            more, given_up = self._fixed_by_reduced_cost(state, lp, lagrangian, fixes)
+            more, given_up = self._fixed_by_reduced_cost(state, *fixing, fixes)
             dropped = max(dropped, given_up)
             return {**fixes, **more}
 
         tick = iter(range(1, 1 << 62))
         heap = children(root.w if root is not None else {},
-                        fixed(root, root_lagrangian, dict(state.fixed)), root_bound)
+                        fixed(root_fixing, dict(state.fixed)), root_bound)
         if not heap or closed(root_bound):
             return max(root_bound, dropped)
         last = time.perf_counter()
@@ -407,7 +456,7 @@ class RouteSolver:
                 heapq.heappush(heap, (-b, next(tick), fixes))
                 break
             w = dict(self._last.w)
-            kids = children(w, fixed(self._last, self._lagrangian, fixes), b)
+            kids = children(w, fixed(self._fixing, fixes), b)
             if not kids or b > state.value:
                 state.offer(problem.plan_of(w), self._exact)
             self._absorb(max([-h[0] for h in heap] + [b]))
@@ -424,16 +473,16 @@ class RouteSolver:
                           f" {state.bound(top):,.1f}")
         return max([-h[0] for h in heap] + [state.value, dropped])
 
-    def _fix_at_root(self, lp: LpSolution, lagrangian: float) -> None:
+    def _fix_at_root(self, reduced: dict[Var, float], lagrangian: float) -> None:
         """Fix for the whole solve the variables whose reduced costs at a root
-        round rule out their other end (``_fixed_by_reduced_cost``; the
-        round's Lagrangian bound is valid whether or not it has converged). A
+        Lagrangian point rule out their other end (``_fixed_by_reduced_cost``;
+        the point's bound is valid whether or not the round has converged). A
         project fixed at 0 leaves the label searches: on long-haul networks,
         where routes cross many priced projects, that is what makes them slow."""
         state = self._solve
         if state is None:
             return
-        more, given_up = self._fixed_by_reduced_cost(state, lp, lagrangian, state.fixed)
+        more, given_up = self._fixed_by_reduced_cost(state, reduced, lagrangian, state.fixed)
         if more:
             state.fixed.update(more)
             state.given_up = max(state.given_up, given_up)
@@ -441,32 +490,27 @@ class RouteSolver:
             self._say(f"root: reduced costs fix {len(more)} project variables"
                       f" ({len(state.fixed)} in all)")
 
-    def _fixed_by_reduced_cost(self, state: _SolveState, lp: LpSolution | None,
+    def _fixed_by_reduced_cost(self, state: _SolveState, reduced: dict[Var, float],
                                lagrangian: float, fixes: dict[Var, float]
                                ) -> tuple[dict[Var, float], float]:
-        """Variables a node's subtree can hold at their LP value. The node's
-        Lagrangian bound (at the LP's duals; every row but the convexity ones
-        dualised) takes each variable's best end of its box, so the subtree
-        with a variable at its other end is bounded by that bound less
-        |reduced cost| x (upper - lower). Where that leaves nothing better than
-        the best portfolio by more than the gap, the other end need not be
-        explored. Returns the fixes and the largest bound so given up (-inf:
-        none)."""
-        if lp is None or not math.isfinite(lagrangian) or state.best is None:
+        """Variables a node's subtree can hold at one end of their box. The
+        Lagrangian bound at some multipliers (every row but the convexity ones
+        dualised; ``RouteMaster.lagrangian``) takes each variable's best end,
+        so the subtree with a variable at its other end is bounded by that
+        bound less |reduced cost| x (upper - lower). Where that leaves nothing
+        better than the best portfolio by more than the gap, the other end need
+        not be explored. Returns the fixes and the largest bound so given up
+        (-inf: none)."""
+        if not math.isfinite(lagrangian) or state.best is None:
             return {}, -math.inf
         out: dict[Var, float] = {}
         given_up = -math.inf
-        for v, d in lp.reduced.items():
+        for v, d in reduced.items():
             low, high = self.master.bounds[v]
-            if v in fixes or high - low <= INTEGRAL:
+            if v in fixes or high - low <= INTEGRAL or d == 0.0:
                 continue
-            x = lp.w[v]
-            if x <= low + INTEGRAL and d < 0:
-                at, other = low, lagrangian + d * (high - low)
-            elif x >= high - INTEGRAL and d > 0:
-                at, other = high, lagrangian - d * (high - low)
-            else:
-                continue
+            at = low if d < 0 else high
+            other = lagrangian - abs(d) * (high - low)
             if state.settled(other):
                 out[v] = at
                 given_up = max(given_up, other)
