@@ -32,6 +32,7 @@ from .numerics import TINY
 from .preprocess import Prepared
 
 PY_CHECK_EVERY = 64  # pops between deadline checks, Python search
+REACH_MIN_ARCS = 400  # smaller flow nets leave every project in reach (FlowNet.reach)
 CHECK_EVERY = 1024  # pops between clock reads, compiled search
 
 
@@ -79,7 +80,14 @@ class FlowNet:
         usable. A label search uses it to tell which of a label's projects a
         completion could still use (``search_routes``). Worked out for a
         project the first time a search penalises it: a 400-town flow net
-        has hundreds of projects, of which a run penalises a few dozen."""
+        has hundreds of projects, of which a run penalises a few dozen.
+        Below REACH_MIN_ARCS arcs it is the least cost to the destination,
+        a valid lower bound that leaves every project in reach (the search's
+        dominance is then the subset rule): on such nets the labels do not
+        explode, and a scenario draw of the default workbook spent a fifth of
+        its time working reach out."""
+        if self.graph.arcs < REACH_MIN_ARCS:
+            return np.repeat(self.graph.to_dest[:, None], max(1, len(projects)), axis=1)
         missing = [j for j in projects if j not in self._reach]
         if missing:
             for j, column in zip(missing, _costs_through(self.graph, missing).T):

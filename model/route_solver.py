@@ -251,9 +251,13 @@ class RouteSolver:
         deadline passes, the blocks left are bounded by the cheap relaxation
         (pricing.py)."""
         m = self.master
-        base, reduced = m.lagrangian(duals)
-        columns = m.best_columns(duals)
         smoothed = duals is not lp.duals
+        if smoothed:
+            base, reduced = m.lagrangian(duals)
+            columns = m.best_columns(duals)
+        else:  # the LP's own duals: strong duality, and every column priced out
+            base = lp.value - sum(float(duals[r]) for r in m.convexity)
+            reduced, columns = lp.reduced, np.full(len(m.blocks), -math.inf)
         value, added = base, 0
         for i, block in enumerate(m.blocks):
             if i % ABSORB_EVERY_BLOCKS == 0:

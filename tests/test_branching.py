@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from model import route_solver
+from model import pricing, route_solver
 from model.clock import Deadline
 from model.preprocess import prepare
 from model.problem import PortfolioProblem, check_feasibility, objective
@@ -23,6 +23,7 @@ SEEDS = range(60)
 
 def branch_alone(seed: int, monkeypatch: pytest.MonkeyPatch, generate=reference.random_instance):
     monkeypatch.setattr(route_solver, "MIP_ROUNDS", 0)
+    monkeypatch.setattr(pricing, "REACH_MIN_ARCS", 0)  # the search's reach rule in full
     monkeypatch.setattr(route_solver, "improve", lambda problem, plan, deadline: plan)
     gen = generate(seed)
     problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})

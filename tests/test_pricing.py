@@ -12,11 +12,19 @@ import random
 import pytest
 
 from model.preprocess import prepare
+from model import pricing
 from model.pricing import flow_nets, search_routes
 from tests import reference
 from tests.builders import flow, instance, proj, road, seg
 
 SEEDS = range(20)
+
+
+@pytest.fixture(autouse=True, params=["reach", "to_dest"])
+def reach(request, monkeypatch):
+    """Each test with reach worked out on every net, and with the least cost
+    to the destination in its place, as on small nets (pricing.REACH_MIN_ARCS)."""
+    monkeypatch.setattr(pricing, "REACH_MIN_ARCS", 0 if request.param == "reach" else 10**9)
 
 
 def all_paths(net):

@@ -67,6 +67,13 @@ def close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+@pytest.fixture(autouse=True)
+def reach_everywhere(monkeypatch):
+    """Work reach out on every net, however small (pricing.REACH_MIN_ARCS),
+    so that these small instances test the search's rule in full."""
+    monkeypatch.setattr(pricing, "REACH_MIN_ARCS", 0)
+
+
 @pytest.fixture(scope="module")
 def compiled():
     """The compiled kernel (the first load compiles it: seconds)."""
