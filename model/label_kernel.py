@@ -85,7 +85,7 @@ def _grow_rows(a, size):
 
 
 @njit(cache=True)
-def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, paid,
+def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, paid, reach_on,
                  origin, destination, scale, eps, floor, keep, stop_at, check_every, tiny):
     """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
     costs, entries, complete, open_upper, pred, arc). ``open_upper`` bounds
@@ -93,7 +93,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     search (-inf when complete). Routes are read back through ``pred``/``arc``
     from their entries. ``paid[i]`` is the penalty of watched bit i's project,
     ``reach[v, i]`` the least cost from node v to the destination through an
-    arc of it."""
+    arc of it; without ``reach_on`` every project counts as in reach (the
+    subset rule alone)."""
     n = first.shape[0] - 1
     w_n = max(n_words, 1)
     cap = 1024
@@ -171,7 +172,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                 if sub:
                     dom = True
                     break
-                if e_pen[lb] <= pen:
+                if reach_on and e_pen[lb] <= pen:
                     extra = 0.0
                     for w in range(w_n):
                         extra = _paid(extra, e_mask[e, w] & ~e_mask[lb, w] & e_live[e, w], w,
@@ -194,7 +195,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                     if e_mask[e, w] & ~e_mask[lb, w] != 0:
                         drop = False
                         break
-                if not drop and pen <= e_pen[lb]:
+                if not drop and reach_on and pen <= e_pen[lb]:
                     extra = 0.0
                     for w in range(w_n):
                         extra = _paid(extra, e_mask[lb, w] & ~e_mask[e, w] & e_live[lb, w], w,
@@ -243,7 +244,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             if scale * (ncost + to_dest[h]) ** -eps - npen <= bar:
                 continue
             for w in range(w_n):
-                t_live[w] = _live(tmp[w], w, h, ncost, npen, bar, scale, eps, reach)
+                t_live[w] = _live(tmp[w], w, h, ncost, npen, bar, scale, eps, reach) \
+                    if reach_on else tmp[w]
             dom = False
             lb = lab[h]
             while lb >= 0:
@@ -256,7 +258,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                     if sub:
                         dom = True
                         break
-                    if e_pen[lb] <= npen:
+                    if reach_on and e_pen[lb] <= npen:
                         extra = 0.0
                         for w in range(w_n):
                             extra = _paid(extra, tmp[w] & ~e_mask[lb, w] & t_live[w], w,

@@ -74,20 +74,19 @@ class FlowNet:
                              if math.isfinite(d)}
         return self._to_dest
 
-    def reach(self, projects: list[int]) -> np.ndarray:
+    def reach(self, projects: list[int]) -> np.ndarray | None:
         """[node index, i]: the least cost from a node to the destination
         through an arc of project ``projects[i]`` (inf where none), all states
         usable. A label search uses it to tell which of a label's projects a
         completion could still use (``search_routes``). Worked out for a
         project the first time a search penalises it: a 400-town flow net
         has hundreds of projects, of which a run penalises a few dozen.
-        Below REACH_MIN_ARCS arcs it is the least cost to the destination,
-        a valid lower bound that leaves every project in reach (the search's
-        dominance is then the subset rule): on such nets the labels do not
-        explode, and a scenario draw of the default workbook spent a fifth of
-        its time working reach out."""
+        None below REACH_MIN_ARCS arcs: every project then counts as in reach
+        (the search's dominance is the subset rule). On such nets the labels
+        do not explode, and a scenario draw of the default workbook spent a
+        fifth of its time working reach out."""
         if self.graph.arcs < REACH_MIN_ARCS:
-            return np.repeat(self.graph.to_dest[:, None], max(1, len(projects)), axis=1)
+            return None
         missing = [j for j in projects if j not in self._reach]
         if missing:
             for j, column in zip(missing, _costs_through(self.graph, missing).T):
@@ -350,7 +349,8 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     to_dest, out = net.to_dest, net.out
     penalised = [j for j, w in enumerate(weight) if w > 0]
     column = {j: i for i, j in enumerate(penalised)}
-    reach = net.reach(penalised).tolist() if penalised else []
+    found = net.reach(penalised) if penalised else None
+    reach = found.tolist() if found is not None else []
     row = {v: i for i, v in enumerate(net.graph.nodes.tolist())}
     pops = 0
 
@@ -368,14 +368,16 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
 
     def live(node: int, cost: float, pen: float, key: int) -> int:
         """The projects of ``key`` that a completion beating the bar could reach."""
-        r = reach[row[node]] if key else ()
+        if not reach or not key:
+            return key
+        r = reach[row[node]]
         return sum(1 << j for j in bits(key) if value(cost + r[column[j]]) - pen > bar)
 
     def covers(c: float, p: float, s: int, cost: float, pen: float, key: int,
                alive: int) -> bool:
         """Label (c, p, s) is at least as good as (cost, pen, key, alive) for
         every completion that can beat the bar."""
-        return s & ~key == 0 or (p <= pen and p + paid(key & ~s & alive) <= pen)
+        return s & ~key == 0 or (bool(reach) and p <= pen and p + paid(key & ~s & alive) <= pen)
 
     def dominated(node: int, cost: float, pen: float, key: int, alive: int) -> bool:
         return any(c <= cost + TINY and covers(c, p, s, cost, pen, key, alive)
@@ -437,6 +439,8 @@ COMPILED_MIN_ARCS = 400
 PYTHON_BEFORE_COMPILE_S = 2.0
 COMPILE_ROOM_S = 10.0
 
+_NO_REACH = np.zeros((1, 1))  # the kernel's reach when it is not used
+
 _COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
 
 
@@ -474,7 +478,7 @@ def _load_kernel() -> bool:
         g = _tiny_graph()
         label_kernel.label_search(g.first, g.head, g.gc, g.proj, g.to_dest, np.zeros(1),
                                   np.zeros(1, np.int64), np.zeros(1, np.uint64), 1,
-                                  np.zeros((2, 1)), np.zeros(1), 0, 1,
+                                  _NO_REACH, np.zeros(1), False, 0, 1,
                                   1.0, 1.0, -math.inf, 1, math.inf, CHECK_EVERY, TINY)
     except Exception:  # no numba, or it cannot compile here: stay in Python
         _COMPILE["failed"] = True
@@ -506,13 +510,15 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
         bit[j] = np.uint64(1) << np.uint64(i & 63)
     n_watched = len(penalised)
     paid = np.array([weight[j] for j in penalised] or [0.0])  # by watched bit
+    reach = net.reach(penalised) if penalised else None
     stop_at = deadline.at if deadline is not None else math.inf
     kernel.CANCELLED[0] = (lambda: deadline.cancelled) if deadline is not None else None
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
-            net.reach(penalised), paid, g.origin, g.destination, scale, net.elasticity,
-            float(floor), int(keep), stop_at, CHECK_EVERY, TINY)
+            reach if reach is not None else _NO_REACH, paid, reach is not None, g.origin,
+            g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
+            CHECK_EVERY, TINY)
     finally:
         kernel.CANCELLED[0] = None
     proj = g.proj

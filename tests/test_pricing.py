@@ -20,10 +20,10 @@ from tests.builders import flow, instance, proj, road, seg
 SEEDS = range(20)
 
 
-@pytest.fixture(autouse=True, params=["reach", "to_dest"])
+@pytest.fixture(autouse=True, params=["reach", "subset rule"])
 def reach(request, monkeypatch):
-    """Each test with reach worked out on every net, and with the least cost
-    to the destination in its place, as on small nets (pricing.REACH_MIN_ARCS)."""
+    """Each test with reach worked out on every net, and with none, as on
+    small nets (pricing.REACH_MIN_ARCS)."""
     monkeypatch.setattr(pricing, "REACH_MIN_ARCS", 0 if request.param == "reach" else 10**9)
 
 
