@@ -32,7 +32,7 @@ from .numerics import TINY
 from .preprocess import Prepared
 
 PY_CHECK_EVERY = 64  # pops between deadline checks, Python search
-REACH_MIN_ARCS = 400  # smaller flow nets leave every project in reach (FlowNet.reach)
+REACH_MIN_ARCS = 300  # smaller flow nets leave every project in reach (FlowNet.reach)
 CHECK_EVERY = 1024  # pops between clock reads, compiled search
 
 
@@ -83,8 +83,9 @@ class FlowNet:
         has hundreds of projects, of which a run penalises a few dozen.
         None below REACH_MIN_ARCS arcs: every project then counts as in reach
         (the search's dominance is the subset rule). On such nets the labels
-        do not explode, and a scenario draw of the default workbook spent a
-        fifth of its time working reach out."""
+        do not explode, and a scenario draw of the default workbook (flow
+        nets of at most 257 arcs) spent a fifth of its time working reach
+        out; 38 of longhaul 40/2's 40 nets have 300 or more."""
         if self.graph.arcs < REACH_MIN_ARCS:
             return None
         missing = [j for j in projects if j not in self._reach]
