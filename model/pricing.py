@@ -147,16 +147,21 @@ class Graph:
                      pairs.astype(np.int64), o, d, nodes.astype(np.int64))
 
 
+def _cheapest(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, size: int) -> csr_matrix:
+    """A sparse graph of these arcs keeping the cheapest of parallel ones
+    (csr_matrix would add them up)."""
+    order = np.lexsort((cost, cols, rows))
+    rows, cols, cost = rows[order], cols[order], cost[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return csr_matrix((cost[first], (rows[first], cols[first])), shape=(size, size))
+
+
 def _costs_to(destination: int, tail: np.ndarray, head: np.ndarray, gc: np.ndarray,
               n: int) -> np.ndarray:
     """Least cost from every node to the destination over the arcs (inf where
-    none): Dijkstra on the reversed arcs, the cheapest of parallel ones."""
-    order = np.lexsort((gc, tail, head))  # by reversed tail (head), then head, cheapest first
-    r_tail, r_head, cost = head[order], tail[order], gc[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (r_tail[1:] != r_tail[:-1]) | (r_head[1:] != r_head[:-1])
-    graph = csr_matrix((cost[first], (r_tail[first], r_head[first])), shape=(n, n))
-    return dijkstra(graph, directed=True, indices=destination)
+    none): Dijkstra on the reversed arcs."""
+    return dijkstra(_cheapest(head, tail, gc, n), directed=True, indices=destination)
 
 
 def _costs_through(g: Graph, projects: list[int]) -> np.ndarray:
@@ -172,14 +177,10 @@ def _costs_through(g: Graph, projects: list[int]) -> np.ndarray:
     rows = np.concatenate([g.head, n + extra[g.proj[charged]]])
     cols = np.concatenate([tail, tail[charged]])
     cost = np.concatenate([g.gc, g.gc[charged] + g.to_dest[g.head[charged]]])
-    order = np.lexsort((cost, cols, rows))  # the cheapest of parallel arcs first
-    rows, cols, cost = rows[order], cols[order], cost[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     size = n + n_projects
-    graph = csr_matrix((cost[first], (rows[first], cols[first])), shape=(size, size))
-    dist = dijkstra(graph, directed=True, indices=np.arange(n, size))
-    return np.ascontiguousarray(dist[:, :n].T.reshape(n, n_projects))
+    dist = dijkstra(_cheapest(rows, cols, cost, size), directed=True,
+                    indices=np.arange(n, size))
+    return np.ascontiguousarray(dist[:, :n].T)
 
 
 def flow_nets(prep: Prepared) -> list[FlowNet]:
