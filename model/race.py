@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from .clock import Deadline
@@ -71,11 +72,22 @@ class ArcPartner:
         task = PartnerTask(instance, problem.budget, dict(problem.capex), problem.exclusions,
                            problem.forced, config.pwl_tolerance, gap, deadline.remaining(),
                            start.selected if start is not None else None)
+        # the child imports this very package, wherever the run was started from and
+        # whether or not (or from where) the project is installed
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parents[1])]
+            + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         process = subprocess.Popen([sys.executable, "-m", "model.race"], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         assert process.stdin is not None and process.stdout is not None  # PIPE asked for
-        pickle.dump(task, process.stdin)
-        process.stdin.flush()
+        try:
+            pickle.dump(task, process.stdin)
+            process.stdin.flush()
+        except OSError:  # it died at once: the caller goes on alone
+            process.kill()
+            process.wait()
+            raise
         partner = cls(process, queue.Queue())
         partner.reader = threading.Thread(target=_read_messages,
                                           args=(process.stdout, partner.messages), daemon=True)

@@ -390,8 +390,14 @@ class RouteSolver:
         if self.partner is None and self.partner_factory is not None and \
                 time.perf_counter() - state.began > RACE_AFTER_S and \
                 not state.settled(route_bound) and state.deadline.remaining() > RACE_MIN_LEFT_S:
-            self.partner = self.partner_factory(state.problem, state.deadline, state.gap,
-                                                state.best)
+            try:
+                self.partner = self.partner_factory(state.problem, state.deadline, state.gap,
+                                                    state.best)
+            except OSError as exc:  # the partner only helps: go on alone
+                log.warning("the arc formulation could not start beside the route"
+                            " formulation (%s); going on with the route formulation alone", exc)
+                self.partner_factory = None
+                return
             self.stats.raced = True
             self._say("progress: the arc formulation races the route formulation on the"
                       " second core")

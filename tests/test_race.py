@@ -56,3 +56,33 @@ def test_a_nodes_own_bound_does_not_end_the_race():
     solver._elsewhere = -float("inf")  # no other node open: now it is settled
     solver._absorb(state.value - 1.0)
     assert deadline.cancelled
+
+
+@pytest.mark.parametrize("program", ["/nonexistent/python", "false"])
+def test_a_partner_that_cannot_start_or_dies_leaves_the_solve_alone(program, monkeypatch,
+                                                                    caplog):
+    """The partner only helps: when its process cannot start (an interpreter
+    that is not there) or ends at once without a word, the route solver goes
+    on alone to the enumerated optimum (before, a partner that died at once
+    turned the whole solve into 'the solver failed: Broken pipe')."""
+    import shutil
+    import sys
+
+    import model.race as race
+
+    exe = shutil.which(program) or program
+    monkeypatch.setattr(route_solver, "RACE_AFTER_S", 0.0)
+    monkeypatch.setattr(route_solver, "RACE_MIN_LEFT_S", 0.0)
+    monkeypatch.setattr(race.sys, "executable", exe)
+    gen = reference.random_instance(3)
+    best = reference.best_portfolio(gen.instance, gen.budget)
+    assert best is not None
+    out = optimise(gen.instance, gen.config.with_overrides(formulation="auto"))
+    assert sys.executable == exe  # the patch was in force for the solve
+    assert out.solution.has_portfolio
+    exact = reference.volume(gen.instance, set(out.selected))
+    assert exact >= (1 - gen.config.mip_gap) * best[0] - 1e-9
+    assert out.solution.bound >= best[0] * (1 - 1e-9)
+    if program.startswith("/nonexistent"):
+        assert not out.solver.stats.raced
+        assert "could not start" in caplog.text
