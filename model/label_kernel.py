@@ -16,20 +16,27 @@ read every ``check_every`` pops in object mode (``_stop``).
 """
 from __future__ import annotations
 
+import threading
 import time
+import warnings
 
 import numpy as np
 from numba import njit, objmode
+from numba.core.errors import NumbaWarning
 
-# A callable (no arguments) saying whether the run was cancelled, set by
-# pricing.search_routes around a call; read with the clock.
-CANCELLED: list = [None]
+# Per thread, ``check``: a callable (no arguments) saying whether the run was cancelled, set
+# by pricing.search_routes around a call; read with the clock. Per thread, as the route
+# solver runs searches on two threads at once (the kernel releases the GIL).
+CANCELLED = threading.local()
+# the clock read re-takes the GIL (object mode), as it should: not a warning for the console
+warnings.filterwarnings("ignore", message=".*Code running in object mode",
+                        category=NumbaWarning)
 
 
 def _stop(at: float) -> bool:
     if time.perf_counter() >= at:
         return True
-    cancelled = CANCELLED[0]
+    cancelled = getattr(CANCELLED, "check", None)
     return cancelled is not None and bool(cancelled())
 
 
@@ -52,15 +59,23 @@ def _paid(total, x, w, paid):
 
 
 @njit(cache=True)
-def _live(m, w, v, cost, pen, bar, scale, eps, reach):
+def _cost_below(scale, eps, level):
+    """``pricing.cost_below``: the cost below which scale * c^-eps > level."""
+    if level <= 0.0 or eps <= 0.0:
+        return np.inf
+    return (level / scale) ** (-1.0 / eps)
+
+
+@njit(cache=True)
+def _live(m, w, v, cost, top, reach):
     """The bits of word ``w``'s mask ``m`` whose project some completion from
-    node ``v`` scoring above ``bar`` could still use."""
+    node ``v`` costing less than ``top`` (scoring above the bar) could still use."""
     out = np.uint64(0)
     b = 0
     x = m
     while x != 0:
         if x & np.uint64(1):
-            if scale * (cost + reach[v, w * 64 + b]) ** -eps - pen > bar:
+            if cost + reach[v, w * 64 + b] < top:
                 out |= np.uint64(1) << np.uint64(b)
         x >>= np.uint64(1)
         b += 1
@@ -84,7 +99,7 @@ def _grow_rows(a, size):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, paid, reach_on,
                  origin, destination, scale, eps, floor, keep, stop_at, check_every, tiny):
     """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
@@ -157,7 +172,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
         v = e_node[e]
         cost = e_cost[e]
         pen = e_pen[e]
-        if scale * (cost + to_dest[v]) ** -eps - pen <= bar:
+        top = _cost_below(scale, eps, bar + pen)
+        if cost + to_dest[v] >= top:
             continue
         # dominated by a label kept at v?
         dom = False
@@ -235,17 +251,19 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             for w in range(w_n):
                 tmp[w] = e_mask[e, w]
             npen = pen
+            ntop = top
             j = proj[a]
             if j >= 0 and word[j] >= 0:
                 if tmp[word[j]] & bit[j] == 0:
                     tmp[word[j]] |= bit[j]
                     npen = pen + weight[j]
+                    if npen != pen:
+                        ntop = _cost_below(scale, eps, bar + npen)
             ncost = cost + gc[a]
-            if scale * (ncost + to_dest[h]) ** -eps - npen <= bar:
+            if ncost + to_dest[h] >= ntop:
                 continue
             for w in range(w_n):
-                t_live[w] = _live(tmp[w], w, h, ncost, npen, bar, scale, eps, reach) \
-                    if reach_on else tmp[w]
+                t_live[w] = _live(tmp[w], w, h, ncost, ntop, reach) if reach_on else tmp[w]
             dom = False
             lb = lab[h]
             while lb >= 0:

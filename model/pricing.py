@@ -295,6 +295,15 @@ def _dijkstra(g: Graph, w: np.ndarray) -> float:
 
 # -- the exact search ---------------------------------------------------------------------
 
+def cost_below(scale: float, eps: float, level: float) -> float:
+    """The cost c below which scale * c^-eps > level (eps > 0): every cost when
+    the level is below zero. Both searches prune with it (one power a label
+    instead of one per arc and per project in reach)."""
+    if level <= 0.0 or eps <= 0.0:
+        return math.inf
+    return (level / scale) ** (-1.0 / eps)
+
+
 def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep: int = 1,
                   *, scale: float | None = None, deadline: Deadline | None = None) -> Priced:
     """The ``keep`` best routes of the flow by score V(cost) - penalty(projects),
@@ -359,6 +368,10 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     def value(cost: float) -> float:
         return scale * cost ** -eps
 
+    def dearest(pen: float) -> float:
+        """The cost below which a route paying ``pen`` scores above the bar."""
+        return cost_below(scale, eps, bar + pen)
+
     def bits(mask: int) -> list[int]:
         return [j for j in range(mask.bit_length()) if mask >> j & 1]
 
@@ -368,12 +381,13 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
             total += weight[j]
         return total
 
-    def live(node: int, cost: float, pen: float, key: int) -> int:
-        """The projects of ``key`` that a completion beating the bar could reach."""
+    def live(node: int, cost: float, top: float, key: int) -> int:
+        """The projects of ``key`` that a completion beating the bar (costing
+        less than ``top``) could reach."""
         if not reach or not key:
             return key
         r = reach[row[node]]
-        return sum(1 << j for j in bits(key) if value(cost + r[column[j]]) - pen > bar)
+        return sum(1 << j for j in bits(key) if cost + r[column[j]] < top)
 
     def covers(c: float, p: float, s: int, cost: float, pen: float, key: int,
                alive: int) -> bool:
@@ -392,7 +406,8 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
             return best, False, open_upper
         pops += 1
         cost, _, v, used, pen, alive = heapq.heappop(heap)
-        if value(cost + to_dest.get(v, math.inf)) - pen <= bar:
+        top = dearest(pen)
+        if cost + to_dest.get(v, math.inf) >= top:
             continue
         key = used & watched
         if dominated(v, cost, pen, key, alive):
@@ -409,15 +424,17 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
                 bar = max(bar, best[-1][0])
             continue
         for head, gc, b in out.get(v, ()):
-            nused, npen = used, pen
+            nused, npen, ntop = used, pen, top
             if b and not used & b:
                 nused = used | b
                 npen = pen + weight[b.bit_length() - 1]
+                if npen != pen:
+                    ntop = dearest(npen)
             ncost = cost + gc
-            if value(ncost + to_dest.get(head, math.inf)) - npen <= bar:
+            if ncost + to_dest.get(head, math.inf) >= ntop:
                 continue
             nkey = nused & watched
-            nalive = live(head, ncost, npen, nkey)
+            nalive = live(head, ncost, ntop, nkey)
             if dominated(head, ncost, npen, nkey, nalive):
                 continue
             heapq.heappush(heap, (ncost, counter, head, nused, npen, nalive))
@@ -460,6 +477,12 @@ def _use_compiled(net: FlowNet, deadline: Deadline | None) -> bool:
     if deadline is not None and deadline.remaining() < COMPILE_ROOM_S:
         return False
     return _load_kernel()
+
+
+def compiled() -> bool:
+    """Whether searches now run compiled: the kernel releases the GIL, so
+    searches on several threads run at once; the Python search does not."""
+    return _COMPILE["kernel"] is not None
 
 
 def compile_now() -> bool:
@@ -514,7 +537,7 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
     paid = np.array([weight[j] for j in penalised] or [0.0])  # by watched bit
     reach = net.reach(penalised) if penalised else None
     stop_at = deadline.at if deadline is not None else math.inf
-    kernel.CANCELLED[0] = (lambda: deadline.cancelled) if deadline is not None else None
+    kernel.CANCELLED.check = (lambda: deadline.cancelled) if deadline is not None else None
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
@@ -522,7 +545,7 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
             g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
             CHECK_EVERY, TINY)
     finally:
-        kernel.CANCELLED[0] = None
+        kernel.CANCELLED.check = None
     proj = g.proj
     found = []
     for i in range(nb):

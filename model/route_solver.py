@@ -24,6 +24,7 @@ gain gap 5.6 % with half the time, 0.7 % with 0.8).
 from __future__ import annotations
 
 import heapq
+from concurrent.futures import Future, ThreadPoolExecutor
 import logging
 import math
 import time
@@ -37,10 +38,10 @@ from .evaluate import open_set
 from .numerics import INTEGRAL, REL
 from .polish import improve
 from .preprocess import all_open_bound, required_closure
-from .pricing import Priced, score_upper_bound, search_routes
+from .pricing import Priced, compiled, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .race import ArcPartner
-from .route_master import Infeasible, LpSolution, OutOfTime, RouteMaster
+from .route_master import Block, Infeasible, LpSolution, OutOfTime, RouteMaster
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round
 RACE_AFTER_S = 2.0  # a solve not settled by then gets the arc partner (auto formulation)
 RACE_MIN_LEFT_S = 5.0  # ... when at least this much time is left to race
 ABSORB_EVERY_BLOCKS = 50  # how often a pricing round looks at the partner's news
+# a partner with no bound after this share of the solve's time gives its core to pricing:
+# its root LP alone takes longer than that (longhaul 120: 30 s of 60), and by then it has
+# little chance to certify before the route formulation
+PARTNER_GRACE = 0.25
 
 
 @dataclass
@@ -138,6 +143,8 @@ class RouteSolver:
                                        ArcPartner] | None = None
         self.partner: ArcPartner | None = None
         self._solve: _SolveState | None = None
+        self.threads = 1  # label searches at once, when the cores are the solver's (_threads)
+        self._pool: ThreadPoolExecutor | None = None
         # in branch-and-bound, the largest bound of the nodes other than the one
         # being priced: a node's own bound is not the solve's
         self._elsewhere = -math.inf
@@ -160,6 +167,9 @@ class RouteSolver:
             if self.partner is not None:
                 self.partner.stop()
                 self.partner = None
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
             self._solve = None
 
     def _trivial(self, problem: PortfolioProblem) -> Solution:
@@ -259,12 +269,14 @@ class RouteSolver:
             base = lp.value - sum(float(duals[r]) for r in m.convexity)
             reduced, columns = lp.reduced, np.full(len(m.blocks), -math.inf)
         value, added = base, 0
+        searches = _Searches(self, duals, deadline)
         for i, block in enumerate(m.blocks):
             if i % ABSORB_EVERY_BLOCKS == 0:
                 self._absorb(bound)
-            pi = float(duals[m.convexity[block.index]])
-            penalty = m.penalties(block, duals)
-            if deadline.expired():  # the blocks left: the cheap relaxation
+            pi, penalty = searches.duals(i)
+            priced = searches.result(i)
+            if priced is None:  # the deadline passed: the blocks left, the cheap relaxation
+                searches.stop()
                 until = time.perf_counter() + RELAX_S
                 for b in m.blocks[i:]:
                     if time.perf_counter() > until:
@@ -272,11 +284,9 @@ class RouteSolver:
                     value += max(float(duals[m.convexity[b.index]]), columns[b.index],
                                  score_upper_bound(b.net, m.penalties(b, duals), b.scale))
                 return added, value, reduced, False
-            if self._fruitless_still(block.index, pi, penalty):
+            if priced is _FRUITLESS:
                 value += max(pi, columns[block.index])
                 continue
-            priced = search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW,
-                                   scale=block.scale, deadline=deadline)
             self._remember(block.index, pi, penalty, priced)
             value += max(pi, priced.upper, columns[block.index])  # also when cut short
             at_lp = m.penalties(block, lp.duals) if smoothed else penalty
@@ -291,6 +301,23 @@ class RouteSolver:
                 elif score > floor + tol:
                     added += m.add_route(block.family, cost, used)
         return added, value, reduced, True
+
+    def _search(self, block: Block, pi: float, penalty: dict[str, float],
+                deadline: Deadline) -> Priced | None:
+        """A block's label search at these duals; None once the deadline has
+        passed; _FRUITLESS when it cannot find anything (``_fruitless_still``)."""
+        if deadline.expired():
+            return None
+        if self._fruitless_still(block.index, pi, penalty):
+            return _FRUITLESS
+        return search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW, scale=block.scale,
+                             deadline=deadline)
+
+    def _threads(self) -> int:
+        """Label searches at once: ``threads`` when the second core is free (no
+        partner racing on it) and the searches run compiled (they release the
+        GIL; the Python search does not)."""
+        return self.threads if self.partner is None and compiled() else 1
 
     def _remember(self, block: int, pi: float, penalty: dict[str, float],
                   priced: Priced) -> None:
@@ -408,6 +435,14 @@ class RouteSolver:
         state.outside_bound = self.partner.bound
         if state.settled(route_bound):
             state.deadline.cancel()
+        elif not math.isfinite(self.partner.bound) and self.threads > 1 and \
+                state.deadline.elapsed() > PARTNER_GRACE * (state.deadline.at
+                                                              - state.deadline.start):
+            for selected in self.partner.stop():
+                state.offer(Plan.of(selected), self._exact)
+            self.partner = self.partner_factory = None
+            self._say("progress: the arc formulation has no bound yet: stopped; the route"
+                      " formulation prices on both cores")
 
     def _exact(self, plan: Plan) -> float:
         return objective(self.prep, plan)
@@ -540,3 +575,57 @@ class RouteSolver:
                 given_up = max(given_up, other)
         self.stats.reduced_cost_fixes += len(out)
         return out, given_up
+
+
+_FRUITLESS = Priced([], True, -math.inf)  # a search skipped: it cannot find anything
+
+
+class _Searches:
+    """One pricing round's label searches, block by block in order, on
+    ``RouteSolver._threads`` threads: the searches of the next blocks run while
+    the solver adds the routes of this one, so the routes enter the master in
+    the same order whatever the number of threads. No search starts once the
+    deadline has passed; a running one stops at its next clock read."""
+
+    def __init__(self, solver: RouteSolver, duals: np.ndarray, deadline: Deadline):
+        self.solver, self.duals_at, self.deadline = solver, duals, deadline
+        self.blocks = solver.master.blocks
+        self._asked: list[tuple[float, dict[str, float]]] = []
+        self._futures: dict[int, Future] = {}
+        threads = solver._threads()
+        self.ahead = 2 * threads if threads > 1 else 0
+        if self.ahead and solver._pool is None:
+            solver._pool = ThreadPoolExecutor(threads, thread_name_prefix="pricing")
+
+    def duals(self, i: int) -> tuple[float, dict[str, float]]:
+        """Block i's convexity dual and project penalties (worked out once)."""
+        m = self.solver.master
+        while len(self._asked) <= i:
+            block = self.blocks[len(self._asked)]
+            self._asked.append((float(self.duals_at[m.convexity[block.index]]),
+                                m.penalties(block, self.duals_at)))
+        return self._asked[i]
+
+    def result(self, i: int) -> Priced | None:
+        """Block i's search (``RouteSolver._search``), the next ones started."""
+        if not self.ahead:
+            pi, penalty = self.duals(i)
+            return self.solver._search(self.blocks[i], pi, penalty, self.deadline)
+        pool = self.solver._pool
+        assert pool is not None  # made in __init__ when ahead
+        for j in range(i, min(i + self.ahead + 1, len(self.blocks))):
+            if j not in self._futures:
+                pi, penalty = self.duals(j)
+                self._futures[j] = pool.submit(self.solver._search, self.blocks[j], pi,
+                                               penalty, self.deadline)
+        return self._futures.pop(i).result()
+
+    def stop(self) -> None:
+        """The round ends early: searches not started are dropped, running ones
+        end at the deadline."""
+        for future in self._futures.values():
+            future.cancel()
+        for future in self._futures.values():
+            if not future.cancelled():
+                future.result()
+        self._futures.clear()

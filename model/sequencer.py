@@ -5,6 +5,7 @@ exclusion, a changed capex) and returns plain records; every figure in them
 is an exact evaluation."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -23,6 +24,8 @@ from .solution import PortfolioSolver, Solution, Status, gain_gap
 
 Say = Callable[[str], None]
 
+# label searches at once in a run of its own, while no arc partner races on the second core
+PRICING_THREADS = 2
 SWITCHING_SOLVES = 12  # at most, per project: one at zero capex, then bisection
 
 
@@ -32,13 +35,17 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     for the arc formulation. ``auto``: the route solver, which starts the arc
     formulation as a partner on the second core (model/race.py) when a solve
     does not settle quickly, if ``race`` gives the instance the problem was
-    prepared from and the arc formulation models it (one-shot, no closures)."""
+    prepared from and the arc formulation models it (one-shot, no closures).
+    With ``race`` the run has the machine: while no partner runs, the route
+    solver prices on PRICING_THREADS threads."""
     if config.formulation is Formulation.ARC:
         from .arc_solver import ArcSolver
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
     from .race import ArcPartner
     from .route_solver import RouteSolver
     solver = RouteSolver(problem, on_log_line=on_log_line)
+    if race is not None:  # a run of its own, not a draw beside others on a worker
+        solver.threads = min(PRICING_THREADS, os.cpu_count() or 1)
     prep = problem.prep
     if config.formulation is Formulation.AUTO and race is not None \
             and not prep.timeline.programme and not prep.mixture:

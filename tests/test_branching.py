@@ -21,7 +21,8 @@ from tests import reference
 SEEDS = range(60)
 
 
-def branch_alone(seed: int, monkeypatch: pytest.MonkeyPatch, generate=reference.random_instance):
+def branch_alone(seed: int, monkeypatch: pytest.MonkeyPatch, generate=reference.random_instance,
+                 threads: int = 1):
     monkeypatch.setattr(route_solver, "MIP_ROUNDS", 0)
     monkeypatch.setattr(pricing, "REACH_MIN_ARCS", 0)  # the search's reach rule in full
     monkeypatch.setattr(route_solver, "improve", lambda problem, plan, deadline: plan)
@@ -30,6 +31,7 @@ def branch_alone(seed: int, monkeypatch: pytest.MonkeyPatch, generate=reference.
     if check_feasibility(problem):
         return gen, None, None
     solver = RouteSolver(problem)
+    solver.threads = threads
     start = benefit_cost_ranking(problem).plan
     return gen, solver.solve(problem, deadline=Deadline(60.0), gap=1e-9, start=start), \
         solver.stats
@@ -60,6 +62,37 @@ def test_a_programme_by_branch_and_bound_alone_reaches_the_enumerated_best(seed,
     got = objective(prepare(gen.instance), sol.plan)
     assert got >= best[0] * (1 - 1e-9)
     assert sol.bound >= best[0] * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(0, 60, 4))
+def test_pricing_on_two_threads_is_the_same_solve(seed, monkeypatch):
+    """With the compiled search (it releases the GIL) the route solver runs
+    label searches on two threads but takes their routes in block order: the
+    same routes enter the master in the same order, so the solve is the same
+    step for step (portfolio, bound, nodes, routes) and reaches the enumerated
+    best."""
+    assert pricing.compile_now()
+    submitted = []
+
+    class Counting(route_solver.ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            submitted.append(1)
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(route_solver, "ThreadPoolExecutor", Counting)
+    runs = []
+    for threads in (1, 2):
+        before = len(submitted)
+        gen, sol, stats = branch_alone(seed, monkeypatch, threads=threads)
+        if sol is None:
+            return
+        runs.append((sol.status, sol.objective, sol.bound, sol.plan.selected, stats.nodes,
+                     stats.routes, stats.lp_iterations))
+        assert (len(submitted) > before) == (threads > 1)
+    assert runs[0] == runs[1]
+    best = reference.best_portfolio(gen.instance, gen.budget)
+    assert best is not None and runs[1][1] >= best[0] * (1 - 1e-9) and \
+        runs[1][2] >= best[0] * (1 - 1e-9)
 
 
 def test_enough_instances_branch_and_fix_by_reduced_cost(monkeypatch):

@@ -238,17 +238,23 @@ def test_a_search_cut_short_keeps_a_valid_bound(engine, monkeypatch, request):
 
 
 def hard_chain(links: int) -> FlowNet:
-    """A line whose every third link has two project arcs: 2^(links/3)
-    incomparable labels, a search no machine finishes."""
+    """A line whose every third link has two project arcs, each project met
+    again half the line further on (so still within reach, and the reach rule
+    cannot drop labels by the projects left behind): 2^(links/6) incomparable
+    labels, a search no machine finishes."""
     rng = random.Random(links)
+    stages = links // 3
+    names = [f"A{i:03d}" for i in range(stages)]  # stage s's arcs: s % half and half + s % half
+    half = stages // 2
     arcs: list[tuple[int, int, float, int]] = []
-    names: list[str] = []
     for i in range(links):
         g = rng.uniform(1.0, 3.0)
-        for j in range(2 if i % 3 == 0 else 1):
-            names.append(f"A{len(names):03d}")
-            arcs.append((i, i + 1, g * (1.0 if j == 0 else rng.uniform(0.9, 1.2)),
-                         len(names) - 1))
+        if i % 3:
+            arcs.append((i, i + 1, g, -1))
+            continue
+        s = i // 3
+        arcs.append((i, i + 1, g, s % half))
+        arcs.append((i, i + 1, g * rng.uniform(0.9, 1.2), half + s % half))
     return net_of(arcs, 0, links, names)
 
 
@@ -417,9 +423,10 @@ def fork(second_q_arc: bool) -> FlowNet:
 def test_a_project_out_of_reach_no_longer_keeps_a_label(engine, request):
     """At node 1 the label through p (paid 1) and the one through q (paid 2)
     cost the same. When no completion can use q again, the q label can only
-    do worse and is dropped: one route instead of two, the best one. When q's
-    second arc lies ahead, the q label is kept and its route (paying q once)
-    is the best: 10^4 * 15^-1.2 - 2, against 10^4 * 16^-1.2 - 1 by p."""
+    do worse and is dropped: one route instead of two, the best one, whatever
+    the floor. When q's second arc lies ahead, the q label is kept and its
+    route (paying q once) is the best: 10^4 * 15^-1.2 - 2, against
+    10^4 * 16^-1.2 - 1 by p."""
     search = (pricing._search_python if engine == "python"
               else request.getfixturevalue("compiled"))
     weight = [1.0, 2.0]
@@ -427,8 +434,9 @@ def test_a_project_out_of_reach_no_longer_keeps_a_label(engine, request):
     net = fork(second_q_arc=False)
     found, complete, _ = search(net, weight, 0.0, 2, net.scale, None)
     assert complete and [(round(s, 9), c) for s, c, _ in found] == [(round(v - 1, 9), 16.0)]
-    everything_live, _, _ = search(net, weight, -math.inf, 2, net.scale, None)
-    assert len(everything_live) == 2  # below a floor of -inf every project stays in reach
+    # below a floor of -inf every completion beats the bar, but none can use q again
+    anything, _, _ = search(net, weight, -math.inf, 2, net.scale, None)
+    assert [(round(s, 9), c) for s, c, _ in anything] == [(round(v - 1, 9), 16.0)]
     net = fork(second_q_arc=True)
     found, _, _ = search(net, weight, 0.0, 1, net.scale, None)
     assert found[0][0] == pytest.approx(1e4 * 15.0 ** -1.2 - 2.0, rel=1e-12)

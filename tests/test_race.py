@@ -86,3 +86,44 @@ def test_a_partner_that_cannot_start_or_dies_leaves_the_solve_alone(program, mon
     if program.startswith("/nonexistent"):
         assert not out.solver.stats.raced
         assert "could not start" in caplog.text
+
+
+class _Quiet(_Partner):
+    """A partner that has sent nothing, and remembers being stopped."""
+
+    def __init__(self, bound=float("inf")):
+        super().__init__(bound)
+        self.stopped = False
+
+    def stop(self):
+        self.stopped = True
+        return []
+
+
+@pytest.mark.parametrize("bound, threads, elapsed, kept", [
+    (float("inf"), 2, 30.0, False),  # no bound after a quarter of the time: its core goes
+    (float("inf"), 2, 20.0, True),  # ... not before
+    (float("inf"), 1, 30.0, True),  # ... and only to searches that can use it
+    (1e12, 2, 30.0, True),  # a partner with a bound stays
+])
+def test_a_partner_with_no_bound_after_its_grace_gives_its_core_to_pricing(
+        bound, threads, elapsed, kept):
+    import time
+
+    from model.clock import Deadline
+    from model.preprocess import prepare
+    from model.problem import PortfolioProblem, Plan
+
+    gen = reference.random_instance(3)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    solver = route_solver.RouteSolver(problem)
+    solver.threads = threads
+    deadline = Deadline(100.0, start=time.perf_counter() - elapsed)
+    state = solver._solve = route_solver._SolveState(problem, deadline, 0.001, Plan(), 0.0)
+    partner = solver.partner = _Quiet(bound)
+    solver.partner_factory = lambda *args: pytest.fail("a stopped partner is not restarted")
+    solver._absorb(state.value + 1e9)  # far from settled
+    assert (solver.partner is partner) == kept
+    assert partner.stopped == (not kept)
+    assert not deadline.cancelled
+    solver._absorb(state.value + 1e9)
