@@ -26,6 +26,9 @@ Say = Callable[[str], None]
 
 # label searches at once in a run of its own, while no arc partner races on the second core
 PRICING_THREADS = 2
+# ... and open sets drawn from each root route LP for routes (RouteSolver._sampled_routes); not
+# on draws, whose time per draw is what counts there and was measured without them
+SAMPLED_SETS = 10
 SWITCHING_SOLVES = 12  # at most, per project: one at zero capex, then bisection
 
 
@@ -37,7 +40,8 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     does not settle quickly, if ``race`` gives the instance the problem was
     prepared from and the arc formulation models it (one-shot, no closures).
     With ``race`` the run has the machine: while no partner runs, the route
-    solver prices on PRICING_THREADS threads."""
+    solver prices on PRICING_THREADS threads, and it draws SAMPLED_SETS open
+    sets from each root LP for routes."""
     if config.formulation is Formulation.ARC:
         from .arc_solver import ArcSolver
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
@@ -46,6 +50,7 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     solver = RouteSolver(problem, on_log_line=on_log_line)
     if race is not None:  # a run of its own, not a draw beside others on a worker
         solver.threads = min(PRICING_THREADS, os.cpu_count() or 1)
+        solver.sampled_sets = SAMPLED_SETS
     prep = problem.prep
     if config.formulation is Formulation.AUTO and race is not None \
             and not prep.timeline.programme and not prep.mixture:
