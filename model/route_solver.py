@@ -11,11 +11,12 @@ closes it. Before branching, a swap local search (polish.improve) improves
 the best portfolio, each trial evaluated exactly.
 
 The time of a solve is spent in named parts of its deadline: root column
-generation at most ROOT_SHARE of it, each MIP over the routes at most
-MIP_SHARE of what is left and no longer than root column generation took
-(a heuristic should not outweigh the proof: on a robust model over many
-draws the MIP over tens of thousands of routes can take minutes to find
-nothing better than its start), the rest in branch-and-bound. The root
+generation at most ROOT_SHARE of it; of what is left, LOCAL_SHARE kept for
+the local search; each MIP over the routes at most MIP_SHARE of the rest
+and no longer than root column generation took (a heuristic should not
+outweigh the proof: on a robust model over many draws the MIP over tens of
+thousands of routes can take minutes to find nothing better than its
+start); the rest in branch-and-bound. The root
 gets most of the time: a root that has not converged leaves every node's
 bound as loose as its own, and once the label search stopped exploding the
 root converges on most instances well within it (longhaul 120/1, `auto`:
