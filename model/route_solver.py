@@ -25,11 +25,11 @@ gain gap 5.6 % with half the time, 0.7 % with 0.8).
 from __future__ import annotations
 
 import heapq
-import random
-from concurrent.futures import Future, ThreadPoolExecutor
 import logging
 import math
+import random
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
