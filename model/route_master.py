@@ -80,6 +80,10 @@ class LpSolution:
     duals: np.ndarray
     w: dict[Var, float]
     reduced: dict[Var, float]
+    # solved by the interior point method without crossover (``solve_lp``): duals near the
+    # centre of the optimal face, not a vertex, so the LP value and the reduced costs
+    # are those of a tolerance, not of an exact basis
+    central: bool = False
 
 
 class Infeasible(Exception):
@@ -378,25 +382,50 @@ class RouteMaster:
                     event.interrupt()
 
             self.h.cbSimplexInterrupt.subscribe(interrupt)
+            self.h.cbIpmInterrupt.subscribe(interrupt)
             self.h.cbMipInterrupt.subscribe(interrupt)
         allowed = max(least, deadline.remaining())
         self.h.setOptionValue("time_limit", allowed if mip else self.h.getRunTime() + allowed)
         self.h.run()
         return self.h.getModelStatus()
 
-    def solve_lp(self, deadline: Deadline) -> LpSolution:
+    def solve_lp(self, deadline: Deadline, *, central: bool = False) -> LpSolution:
         """The route LP. Raises Infeasible, or OutOfTime
         when the deadline stops it. A re-solve that HiGHS cannot finish from
         the previous basis (status unknown, seen on scenario draws whose costs
-        span 1e-3 to 1e4) is solved again from scratch."""
+        span 1e-3 to 1e4) is solved again from scratch.
+
+        ``central``: by the interior point method without crossover, whose
+        duals lie near the centre of the optimal face. A degenerate master
+        has many optimal duals, and the simplex hands pricing an extreme one
+        that swings from round to round; central duals stop that tailing off
+        (Rousseau, Gendreau and Feillet 2007; longhaul 120/2's root: bound
+        36,831 -> 36,792 against an LP value of 36,791.6). The next simplex
+        solve starts without a basis. Where the interior point method does not
+        finish, the simplex solves the LP."""
         self._set_integer(False)
-        self.h.setOptionValue("simplex_strategy", PRIMAL if self._primal_feasible else DUAL)
-        self._primal_feasible = False
-        status = self._run(deadline, LP_LEAST_S)
-        if status not in (highspy.HighsModelStatus.kOptimal,
-                          highspy.HighsModelStatus.kInfeasible) and not deadline.expired():
-            self.h.clearSolver()
+        status = None
+        if central:
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("run_crossover", "off")
+            try:
+                status = self._run(deadline, LP_LEAST_S)
+            finally:
+                self.h.setOptionValue("solver", "choose")
+                self.h.setOptionValue("run_crossover", "on")
+            self._primal_feasible = False
+            if status != highspy.HighsModelStatus.kOptimal and not deadline.expired():
+                self.h.clearSolver()
+                status, central = None, False
+        if status is None:
+            self.h.setOptionValue("simplex_strategy",
+                                  PRIMAL if self._primal_feasible else DUAL)
+            self._primal_feasible = False
             status = self._run(deadline, LP_LEAST_S)
+            if status not in (highspy.HighsModelStatus.kOptimal,
+                              highspy.HighsModelStatus.kInfeasible) and not deadline.expired():
+                self.h.clearSolver()
+                status = self._run(deadline, LP_LEAST_S)
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible
         if status != highspy.HighsModelStatus.kOptimal and (
@@ -404,13 +433,13 @@ class RouteMaster:
             raise OutOfTime
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"the route LP stopped with status {status}")
-        self._primal_feasible = True
+        self._primal_feasible = not central
         sol = self.h.getSolution()
         col = sol.col_value  # a new list at every read: read once
         reduced = sol.col_dual
         return LpSolution(self.h.getInfo().objective_function_value, np.array(sol.row_dual),
                           {v: col[i] for v, i in self.var_index.items()},
-                          {v: reduced[i] for v, i in self.var_index.items()})
+                          {v: reduced[i] for v, i in self.var_index.items()}, central)
 
     def solve_mip(self, *, time_limit: float, gap: float, deadline: Deadline,
                   start: Plan | None = None) -> tuple[Status, Plan, float | None, float | None]:

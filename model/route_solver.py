@@ -59,6 +59,11 @@ MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact 
 LOCAL_SHARE = 0.15
 ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
 SMOOTHING = 0.5  # share of the centre's duals in the duals a round prices at (``price``)
+# a root round at central duals (``price``) may take at most this share of the root's time:
+# they penalise more projects than a vertex's, and where routes cross many of them the
+# label searches can take far longer (longhaul 200/3: one round 52 s against 10 s)
+CENTRAL_ROUND_SHARE = 0.1
+LP_STILL = 1e-9  # relative: an LP value that moves less is stuck on a degenerate optimum
 PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
 
@@ -216,29 +221,40 @@ class RouteSolver:
         self.converged = False
         self._fixing = ({}, math.inf)
         centre: np.ndarray | None = None
+        centre_value = math.inf  # the Lagrangian value at the centre
         smoothing = 0.0  # until the bound stalls at the root
+        central = False  # ... and the LP's duals from the vertex the simplex ends at
+        slow = False  # pricing at central duals took too long: not again
+        last = math.nan  # the last LP's value
         while True:
             self._absorb(bound)
             try:
-                lp = m.solve_lp(deadline)
+                lp = m.solve_lp(deadline, central=central)
             except OutOfTime:  # no LP yet: the bound everyone has
                 return bound if math.isfinite(bound) else all_open_bound(self.prep)
             self._last = lp
+            still, last = abs(lp.value - last) <= LP_STILL * max(1.0, abs(lp.value)), lp.value
             if root:
                 self._sampled_routes(lp)
             share = smoothing if centre is not None else 0.0
+            rounds = Deadline(CENTRAL_ROUND_SHARE * (deadline.at - deadline.start),
+                              parent=deadline) if lp.central else deadline
             while True:
                 duals = lp.duals
                 if share:
                     old = np.zeros(len(duals))
                     old[:len(centre)] = centre[:len(duals)]
                     duals = share * old + (1.0 - share) * duals
-                added, value, reduced, whole = self._price_at(duals, lp, bound, deadline)
-                if root and not share and value >= bound and centre is not None:
-                    smoothing = SMOOTHING  # the bound stalled
+                added, value, reduced, whole = self._price_at(duals, lp, bound, rounds)
+                if root and value >= bound and centre is not None:  # the bound stalled
+                    if not share:
+                        smoothing = SMOOTHING
+                    central = central or (still and not slow)
                 bound = min(bound, value)
+                if value < centre_value:
+                    centre, centre_value = duals, value
                 if value < self._fixing[1]:
-                    centre, self._fixing = duals, (reduced, value)
+                    self._fixing = (reduced, value)
                 if root:
                     self._fix_at_root(reduced, value)
                 if not whole or added or not share:
@@ -247,6 +263,11 @@ class RouteSolver:
             self.stats.lp_iterations += 1
             self._say(f"route LP {self.stats.lp_iterations}: value {lp.value:,.4f}, bound"
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
+            if not whole and lp.central and not deadline.expired():
+                # back to the simplex's duals, and a centre taken from them
+                central, slow, centre, centre_value = False, True, None, math.inf
+                self._say("root: pricing at central duals too slow; back to the simplex's")
+                continue
             if not whole:
                 return bound
             if not added:
@@ -286,10 +307,10 @@ class RouteSolver:
         (pricing.py)."""
         m = self.master
         smoothed = duals is not lp.duals
-        if smoothed:
+        if smoothed or lp.central:  # the Lagrangian at any multipliers
             base, reduced = m.lagrangian(duals)
             columns = m.best_columns(duals)
-        else:  # the LP's own duals: strong duality, and every column priced out
+        else:  # a vertex's duals: strong duality, and every column priced out
             base = lp.value - sum(float(duals[r]) for r in m.convexity)
             reduced, columns = lp.reduced, np.full(len(m.blocks), -math.inf)
         value, added = base, 0
