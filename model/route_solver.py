@@ -125,6 +125,7 @@ class RouteStats:
     routes: int = 0
     nodes: int = 0
     reduced_cost_fixes: int = 0  # variables fixed for a subtree by their reduced cost
+    central_rounds: int = 0  # pricing rounds at an interior point's duals (``price``)
     proven: bool = False
     raced: bool = False  # the arc formulation ran beside (model/race.py)
     times: dict[str, float] = field(default_factory=dict)
@@ -215,7 +216,15 @@ class RouteSolver:
         round took 4x as long. Not in the nodes: there the first duals make a
         poor centre (chains 200/3: a node 10 -> 24 s). At the root, every
         Lagrangian point's reduced costs fix variables for the whole solve
-        (``_fix_at_root``)."""
+        (``_fix_at_root``).
+
+        From the round that finds the bound stalled on an unmoved LP value (a
+        degenerate master, whose simplex duals jump between the vertices of
+        an optimal face) the root's LPs are solved for central duals
+        (``RouteMaster.solve_lp``): longhaul 120/2's root bound 36,831 ->
+        36,792 against an LP of 36,791.6. A round at them gets
+        CENTRAL_ROUND_SHARE of the root's time; one that does not finish
+        sends the root back to the simplex's duals."""
         m = self.master
         bound = math.inf
         self.converged = False
@@ -261,6 +270,7 @@ class RouteSolver:
                     break
                 share, smoothing = 0.0, smoothing / 2  # a mis-pricing
             self.stats.lp_iterations += 1
+            self.stats.central_rounds += lp.central
             self._say(f"route LP {self.stats.lp_iterations}: value {lp.value:,.4f}, bound"
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
             if not whole and lp.central and not deadline.expired():

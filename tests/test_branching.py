@@ -128,3 +128,72 @@ def test_only_projects_fixed_at_zero_are_kept_out_of_pricing():
                             assert (penalty[p] == math.inf) == (value == 0.0), (seed, v, p)
                             checked += 1
     assert checked >= 50, checked
+
+
+
+def test_central_duals_keep_the_bound_and_the_optimum(monkeypatch):
+    """Interior point duals are not a vertex's: the bound at them is the
+    Lagrangian at any multipliers, which must stay above the enumerated best,
+    and branch-and-bound over interior LP solutions must still reach it.
+    Every LP, root and nodes, is solved centrally here (the solver does so
+    only at a stalled root)."""
+    solve_lp = RouteMaster.solve_lp
+    monkeypatch.setattr(RouteMaster, "solve_lp",
+                        lambda self, deadline, central=False: solve_lp(self, deadline,
+                                                                      central=True))
+    central = 0
+    for seed in SEEDS:
+        gen, sol, stats = branch_alone(seed, monkeypatch)
+        best = reference.best_portfolio(gen.instance, gen.budget)
+        if sol is None or best is None:
+            continue
+        central += stats.central_rounds > 0
+        assert sol.status == "optimal", seed
+        assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
+    assert central >= 40, central
+
+
+def test_a_slow_central_round_goes_back_to_the_simplex(monkeypatch):
+    """A root round at central duals that cannot finish in its share of the
+    root's time (none here) sends the root back to the simplex's duals, which
+    still reach the enumerated best. Central rounds start at the first round
+    that fails to lower the bound (every LP value counts as stuck)."""
+    monkeypatch.setattr(route_solver, "LP_STILL", math.inf)
+    monkeypatch.setattr(route_solver, "CENTRAL_ROUND_SHARE", 0.0)
+    lines: list[str] = []
+    say = RouteSolver.__init__
+
+    def init(self, problem, **kwargs):
+        say(self, problem, on_log_line=lines.append)
+
+    monkeypatch.setattr(RouteSolver, "__init__", init)
+    went_back = 0
+    for seed in SEEDS:
+        before = len(lines)
+        gen, sol, stats = branch_alone(seed, monkeypatch)
+        best = reference.best_portfolio(gen.instance, gen.budget)
+        if sol is None or best is None:
+            continue
+        went_back += any("back to the simplex" in line for line in lines[before:])
+        assert sol.status == "optimal", seed
+        assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
+    assert went_back >= 3, went_back
+
+
+def test_a_central_lp_has_the_simplex_value():
+    """The interior point method solves the same LP: the same value within its
+    tolerance; and the simplex solves the next LP (without a basis)."""
+    gen = reference.random_instance(3)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    master = RouteMaster(problem.prep, problem)
+    master.routes_of(frozenset(p.project_id for p in gen.instance.projects))
+    vertex = master.solve_lp(Deadline(30.0))
+    central = master.solve_lp(Deadline(30.0), central=True)
+    assert master.h.getInfo().ipm_iteration_count > 0
+    again = master.solve_lp(Deadline(30.0))
+    assert master.h.getInfo().ipm_iteration_count == 0  # the simplex again
+    assert central.central and not vertex.central and not again.central
+    assert central.value == pytest.approx(vertex.value, rel=1e-6)
+    assert again.value == pytest.approx(vertex.value, rel=1e-12)
