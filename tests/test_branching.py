@@ -152,6 +152,14 @@ def test_central_duals_keep_the_bound_and_the_optimum(monkeypatch):
         assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
         assert sol.bound >= best[0] * (1 - 1e-9), seed
     assert central >= 40, central
+    for seed in range(40):  # over years (spec §9): a variable per project and start year
+        gen, sol, _ = branch_alone(seed, monkeypatch, reference.random_programme)
+        best = reference.best_schedule(gen.instance, gen.budget)
+        if best is None or sol is None or sol.status == "failed":
+            continue
+        assert sol.status == "optimal", seed
+        assert objective(prepare(gen.instance), sol.plan) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
 
 
 def test_a_slow_central_round_goes_back_to_the_simplex(monkeypatch):
