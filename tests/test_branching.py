@@ -166,8 +166,10 @@ def test_a_slow_central_round_goes_back_to_the_simplex(monkeypatch):
     """A root round at central duals that cannot finish in its share of the
     root's time (none here) sends the root back to the simplex's duals, which
     still reach the enumerated best. Central rounds start at the first round
-    that fails to lower the bound (every LP value counts as stuck)."""
+    that fails to lower the bound (every LP value counts as stuck, and any
+    distance from the bound to the LP value as far)."""
     monkeypatch.setattr(route_solver, "LP_STILL", math.inf)
+    monkeypatch.setattr(route_solver, "CENTRAL_MIN_GAP", 0.0)
     monkeypatch.setattr(route_solver, "CENTRAL_ROUND_SHARE", 0.0)
     lines: list[str] = []
     say = RouteSolver.__init__
