@@ -223,9 +223,10 @@ class RouteSolver:
         Lagrangian point's reduced costs fix variables for the whole solve
         (``_fix_at_root``).
 
-        From the round that finds the bound stalled on an unmoved LP value (a
-        degenerate master, whose simplex duals jump between the vertices of
-        an optimal face) the root's LPs are solved for central duals
+        From the round that finds the bound stalled, more than CENTRAL_MIN_GAP
+        above an unmoved LP value (a degenerate master, whose simplex duals
+        jump between the vertices of an optimal face), the root's LPs are
+        solved for central duals
         (``RouteMaster.solve_lp``): longhaul 120/2's root bound 36,831 ->
         36,792 against an LP of 36,791.6. A round at them gets
         CENTRAL_ROUND_SHARE of the root's time; one that does not finish
