@@ -226,9 +226,8 @@ class RouteSolver:
         From the round that finds the bound stalled, more than CENTRAL_MIN_GAP
         above an unmoved LP value (a degenerate master, whose simplex duals
         jump between the vertices of an optimal face), the root's LPs are
-        solved for central duals
-        (``RouteMaster.solve_lp``): longhaul 120/2's root bound 36,831 ->
-        36,792 against an LP of 36,791.6. A round at them gets
+        solved for central duals (``RouteMaster.solve_lp``): longhaul 120/2's
+        root bound 36,831 -> 36,792 against an LP of 36,791.6. A round at them gets
         CENTRAL_ROUND_SHARE of the root's time; one that does not finish
         sends the root back to the simplex's duals."""
         m = self.master
@@ -248,7 +247,8 @@ class RouteSolver:
             except OutOfTime:  # no LP yet: the bound everyone has
                 return bound if math.isfinite(bound) else all_open_bound(self.prep)
             self._last = lp
-            still, last = abs(lp.value - last) <= LP_STILL * max(1.0, abs(lp.value)), lp.value
+            size = max(1.0, abs(lp.value))  # for relative tolerances on the LP value
+            still, last = abs(lp.value - last) <= LP_STILL * size, lp.value
             if root:
                 self._sampled_routes(lp)
             share = smoothing if centre is not None else 0.0
@@ -264,8 +264,8 @@ class RouteSolver:
                 if root and value >= bound and centre is not None:  # the bound stalled
                     if not share:
                         smoothing = SMOOTHING
-                    central = central or (still and not slow and bound - lp.value >
-                                          CENTRAL_MIN_GAP * max(1.0, abs(lp.value)))
+                    central = central or (still and not slow and
+                                          bound - lp.value > CENTRAL_MIN_GAP * size)
                 bound = min(bound, value)
                 if value < centre_value:
                     centre, centre_value = duals, value
