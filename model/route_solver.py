@@ -57,6 +57,7 @@ MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact 
 # 120/3 32,055 against 32,163 once it had 1.2 s); not on a mixture of draws, where an exact
 # evaluation costs the number of variants more
 LOCAL_SHARE = 0.15
+FLIPS_AFTER_S = 1.0  # a solve's time before its root rounds add flipped routes
 ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
 SMOOTHING = 0.5  # share of the centre's duals in the duals a round prices at (``price``)
 # a root round at central duals (``price``) may take at most this share of the root's time:
@@ -69,6 +70,13 @@ LP_STILL = 1e-9  # relative: an LP value that moves less is stuck on a degenerat
 # than the simplex's warm re-solve (overlap 200/2, stalled at 0.0 %: proven in 25.5 s against
 # 10.9 s without central duals)
 CENTRAL_MIN_GAP = 0.01
+# a label search may take at most this share of its column generation's time (at least
+# SEARCH_MIN_S): at spread duals a few flows' searches explode (longhaul 200/3: 3 of 200
+# took 29 s of a round's 34 s). One cut short still gives its routes and a valid bound
+# (``Priced.upper``); a round that adds nothing with a search cut short proves nothing, and
+# the next one gives the searches twice as long
+SEARCH_SHARE = 0.005
+SEARCH_MIN_S = 0.05
 PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
 
@@ -131,9 +139,91 @@ class RouteStats:
     nodes: int = 0
     reduced_cost_fixes: int = 0  # variables fixed for a subtree by their reduced cost
     central_rounds: int = 0  # pricing rounds at an interior point's duals (``price``)
+    searches_cut: int = 0  # label searches stopped by their share of the time (SEARCH_SHARE)
     proven: bool = False
     raced: bool = False  # the arc formulation ran beside (model/race.py)
     times: dict[str, float] = field(default_factory=dict)
+
+
+class _Stabiliser:
+    """The duals a round of ``RouteSolver.price`` prices at, and when its LPs
+    are solved for central duals.
+
+    Stabilised at the ``root`` once a round fails to lower the bound
+    (Wentges): the flows are then priced at SMOOTHING x the duals of the
+    least Lagrangian value so far (the centre) plus the rest of the LP's,
+    which damps the duals' swings from round to round that otherwise stall
+    the bound while the LP creeps up (longhaul 120: 18 rounds at one
+    bound). A route found there enters (it is a column like any other);
+    when none improves the LP at its own duals (a mis-pricing), the round
+    prices again at the LP's duals, which either finds one or proves the
+    LP optimal, and later rounds smooth half as much. Not before the bound
+    stalls: smoothed duals penalise more projects, and on longhaul 200 a
+    round took 4x as long. Not in the nodes: there the first duals make a
+    poor centre (chains 200/3: a node 10 -> 24 s).
+
+    From the round that finds the bound stalled, more than CENTRAL_MIN_GAP
+    above an unmoved LP value (a degenerate master, whose simplex duals
+    jump between the vertices of an optimal face), the root's LPs are
+    solved for central duals (``RouteMaster.solve_lp``): longhaul 120/2's
+    root bound 36,831 -> 36,792 against an LP of 36,791.6. A round at them gets
+    CENTRAL_ROUND_SHARE of the root's time; one that does not finish
+    sends the root back to the simplex's duals."""
+
+    def __init__(self, root: bool):
+        self.root = root
+        self.centre: np.ndarray | None = None  # the duals of the least Lagrangian value
+        self.centre_value = math.inf  # ... and that value
+        self.smoothing = 0.0  # the centre's share once the bound stalls
+        self.central = False  # the next LP is solved for central duals
+        self.slow = False  # pricing at central duals took too long: not again
+        self._last = math.nan  # the last LP's value
+        self._still = False  # ... and whether it stood still
+        self._size = 1.0  # its size, for relative tolerances
+
+    def solved(self, lp: LpSolution) -> None:
+        """Note a new LP's value."""
+        self._size = max(1.0, abs(lp.value))
+        self._still = abs(lp.value - self._last) <= LP_STILL * self._size
+        self._last = lp.value
+
+    def share(self) -> float:
+        """The centre's share in the duals of the LP's first round."""
+        return self.smoothing if self.centre is not None else 0.0
+
+    def mixed(self, duals: np.ndarray, share: float) -> np.ndarray:
+        """``share`` x the centre plus the rest of the LP's ``duals`` (the LP's
+        own array when share is 0; rows added since the centre count 0)."""
+        if not share:
+            return duals
+        old = np.zeros(len(duals))
+        old[:len(self.centre)] = self.centre[:len(duals)]
+        return share * old + (1.0 - share) * duals
+
+    def priced(self, duals: np.ndarray, value: float, bound: float, share: float,
+               lp_value: float) -> None:
+        """A round at ``duals`` gave Lagrangian ``value`` (``bound``: the least
+        before it). A root round that fails to lower the bound starts the
+        smoothing, and central duals when the LP stood still more than
+        CENTRAL_MIN_GAP below the bound."""
+        if self.root and value >= bound and self.centre is not None:  # the bound stalled
+            if not share:
+                self.smoothing = SMOOTHING
+            self.central = self.central or (
+                self._still and not self.slow
+                and bound - lp_value > CENTRAL_MIN_GAP * self._size)
+        if value < self.centre_value:
+            self.centre, self.centre_value = duals, value
+
+    def mispriced(self) -> None:
+        """No route found at smoothed duals improves the LP: the round prices
+        again at the LP's own, and later rounds smooth half as much."""
+        self.smoothing /= 2
+
+    def too_slow(self) -> None:
+        """A round at central duals did not finish: back to the simplex's duals
+        for good, with a centre taken from them."""
+        self.central, self.slow, self.centre, self.centre_value = False, True, None, math.inf
 
 
 class RouteSolver:
@@ -160,6 +250,7 @@ class RouteSolver:
         self._solve: _SolveState | None = None
         self.threads = 1  # label searches at once, when the cores are the solver's (_threads)
         self.sampled_sets = 0  # open sets drawn from each root LP for routes (_sampled_routes)
+        self.flips = False  # routes of each one-project change of the root LP's rounding (ditto)
         self._pool: ThreadPoolExecutor | None = None
         # in branch-and-bound, the largest bound of the nodes other than the one
         # being priced: a node's own bound is not the solve's
@@ -208,86 +299,58 @@ class RouteSolver:
         Lagrangian value met (``_price_at``); once no route improves it equals
         the LP value.
 
-        Stabilised at the ``root`` once a round fails to lower the bound
-        (Wentges): the flows are then priced at SMOOTHING x the duals of the
-        least Lagrangian value so far (the centre) plus the rest of the LP's,
-        which damps the duals' swings from round to round that otherwise stall
-        the bound while the LP creeps up (longhaul 120: 18 rounds at one
-        bound). A route found there enters (it is a column like any other);
-        when none improves the LP at its own duals (a mis-pricing), the round
-        prices again at the LP's duals, which either finds one or proves the
-        LP optimal, and later rounds smooth half as much. Not before the bound
-        stalls: smoothed duals penalise more projects, and on longhaul 200 a
-        round took 4x as long. Not in the nodes: there the first duals make a
-        poor centre (chains 200/3: a node 10 -> 24 s). At the root, every
-        Lagrangian point's reduced costs fix variables for the whole solve
-        (``_fix_at_root``).
-
-        From the round that finds the bound stalled, more than CENTRAL_MIN_GAP
-        above an unmoved LP value (a degenerate master, whose simplex duals
-        jump between the vertices of an optimal face), the root's LPs are
-        solved for central duals (``RouteMaster.solve_lp``): longhaul 120/2's
-        root bound 36,831 -> 36,792 against an LP of 36,791.6. A round at them gets
-        CENTRAL_ROUND_SHARE of the root's time; one that does not finish
-        sends the root back to the simplex's duals."""
+        At the ``root`` the duals a round prices at are stabilised
+        (``_Stabiliser``); every Lagrangian point's reduced costs there fix
+        variables for the whole solve (``_fix_at_root``)."""
         m = self.master
         bound = math.inf
         self.converged = False
         self._fixing = ({}, math.inf)
-        centre: np.ndarray | None = None
-        centre_value = math.inf  # the Lagrangian value at the centre
-        smoothing = 0.0  # until the bound stalls at the root
-        central = False  # ... and the LP's duals from the vertex the simplex ends at
-        slow = False  # pricing at central duals took too long: not again
-        last = math.nan  # the last LP's value
+        stab = _Stabiliser(root)
+        cap = max(SEARCH_MIN_S, SEARCH_SHARE * (deadline.at - deadline.start))
         while True:
             self._absorb(bound)
             try:
-                lp = m.solve_lp(deadline, central=central)
+                lp = m.solve_lp(deadline, central=stab.central)
             except OutOfTime:  # no LP yet: the bound everyone has
                 return bound if math.isfinite(bound) else all_open_bound(self.prep)
             self._last = lp
-            size = max(1.0, abs(lp.value))  # for relative tolerances on the LP value
-            still, last = abs(lp.value - last) <= LP_STILL * size, lp.value
+            known = len(m.routes)
             if root:
                 self._sampled_routes(lp)
-            share = smoothing if centre is not None else 0.0
+            sampled = len(m.routes) > known  # routes the LP has not seen: not converged
+            stab.solved(lp)
             rounds = Deadline(CENTRAL_ROUND_SHARE * (deadline.at - deadline.start),
                               parent=deadline) if lp.central else deadline
+            share = stab.share()
             while True:
-                duals = lp.duals
-                if share:
-                    old = np.zeros(len(duals))
-                    old[:len(centre)] = centre[:len(duals)]
-                    duals = share * old + (1.0 - share) * duals
-                added, value, reduced, whole = self._price_at(duals, lp, bound, rounds)
-                if root and value >= bound and centre is not None:  # the bound stalled
-                    if not share:
-                        smoothing = SMOOTHING
-                    central = central or (still and not slow and
-                                          bound - lp.value > CENTRAL_MIN_GAP * size)
+                duals = stab.mixed(lp.duals, share)
+                added, value, reduced, whole, cut = self._price_at(duals, lp, bound, rounds,
+                                                                   cap)
+                stab.priced(duals, value, bound, share, lp.value)
                 bound = min(bound, value)
-                if value < centre_value:
-                    centre, centre_value = duals, value
                 if value < self._fixing[1]:
                     self._fixing = (reduced, value)
                 if root:
                     self._fix_at_root(reduced, value)
                 if not whole or added or not share:
                     break
-                share, smoothing = 0.0, smoothing / 2  # a mis-pricing
+                share = 0.0
+                stab.mispriced()
             self.stats.lp_iterations += 1
             self.stats.central_rounds += lp.central
+            self.stats.searches_cut += cut
             self._say(f"route LP {self.stats.lp_iterations}: value {lp.value:,.4f}, bound"
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
             if not whole and lp.central and not deadline.expired():
-                # back to the simplex's duals, and a centre taken from them
-                central, slow, centre, centre_value = False, True, None, math.inf
+                stab.too_slow()
                 self._say("root: pricing at central duals too slow; back to the simplex's")
                 continue
             if not whole:
                 return bound
-            if not added:
+            if not added and cut:  # not proven: the searches cut short get longer
+                cap *= 2
+            elif not added and not sampled:
                 self.converged = True
                 return bound
             if deadline.expired():
@@ -302,21 +365,50 @@ class RouteSolver:
         ranking's routes, they lift it (longhaul 200/3 at 96 s: LP 47,420 ->
         48,013, bound 51,691 -> 50,810). One-shot runs only (a programme's
         variables are start years)."""
-        if not self.sampled_sets or self.prep.timeline.programme:
+        if self.prep.timeline.programme:
             return
         rng = random.Random(len(self.master.routes))  # the same draws for the same run
         committed = self.prep.open_in(self.prep.timeline.epochs[0][0])
         for _ in range(self.sampled_sets):
             self.master.routes_of(committed | frozenset(
                 v[0] for v, x in lp.w.items() if rng.random() < x))
+        state = self._solve
+        if self.flips and state is not None and \
+                time.perf_counter() - state.began > FLIPS_AFTER_S:
+            self._flipped_routes(lp, committed, state)
 
-    def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline
-                  ) -> tuple[int, float, dict[Var, float], bool]:
+    def _flipped_routes(self, lp: LpSolution, committed: frozenset[str],
+                        state: _SolveState) -> None:
+        """Each flow's best route under the LP's rounding (``plan_of``) with one
+        project changed, every project in turn, most fractional first: the
+        routes of the portfolios a swap away from the LP's, which it needs to
+        move its fractional projects. A slowly climbing root LP climbs fast
+        with them (longhaul 200/3, 120 s: LP 47,114 at 25 s without, 47,964 at
+        45 s with; bound 51,106 -> 49,654). Every route enters, not only those
+        pricing out at the LP's duals: a column that does not improve this LP
+        may improve a later one (with that filter the bound stayed at 51,703).
+        About 1 s a round at 200 towns; their duals spread over more projects
+        and make a few label searches far slower, which SEARCH_SHARE keeps in
+        hand. Those of the portfolios that fit are offered as the best (an
+        exact evaluation is 2 ms there): with this many routes the MIPs over
+        them may find nothing better than the ranking. Only once a solve has
+        run FLIPS_AFTER_S: a root that converges sooner does not need them
+        (the default workbook's converges in 0.3 s; its sweep took 9.0 s
+        with them against 5.4 s)."""
+        rounded = state.problem.plan_of(lp.w).selected
+        for v, _ in sorted(lp.w.items(), key=lambda vx: abs(vx[1] - 0.5)):
+            changed = rounded ^ {v[0]}
+            self.master.routes_of(committed | changed)
+            state.offer(Plan.of(changed), self._exact)
+
+    def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline,
+                  cap: float) -> tuple[int, float, dict[Var, float], bool, int]:
         """One pricing round at ``duals``: each block's best routes scoring above
-        its convexity multiplier; those that improve the LP at its own duals are
-        added. Returns (routes added, the Lagrangian value at ``duals``, the
-        project variables' reduced costs there, whether every block was
-        priced). The value is each block's best score (at most its bound, as
+        its convexity multiplier, each search stopped after ``cap`` seconds;
+        those that improve the LP at its own duals are added. Returns (routes
+        added, the Lagrangian value at ``duals``, the project variables'
+        reduced costs there, whether every block was priced, how many searches
+        were cut short). The value is each block's best score (at most its bound, as
         ``Priced.upper`` when a search was cut short; its columns' best, as
         some may leave the searched network: ``RouteMaster.best_columns``)
         plus the other rows' terms (``RouteMaster.lagrangian``); once the
@@ -330,8 +422,8 @@ class RouteSolver:
         else:  # a vertex's duals: strong duality, and every column priced out
             base = lp.value - sum(float(duals[r]) for r in m.convexity)
             reduced, columns = lp.reduced, np.full(len(m.blocks), -math.inf)
-        value, added = base, 0
-        searches = _Searches(self, duals, deadline)
+        value, added, cut = base, 0, 0
+        searches = _Searches(self, duals, deadline, cap)
         for i, block in enumerate(m.blocks):
             if i % ABSORB_EVERY_BLOCKS == 0:
                 self._absorb(bound)
@@ -342,14 +434,15 @@ class RouteSolver:
                 until = time.perf_counter() + RELAX_S
                 for b in m.blocks[i:]:
                     if time.perf_counter() > until:
-                        return added, math.inf, reduced, False  # no time: no bound here
+                        return added, math.inf, reduced, False, cut  # no time: no bound here
                     value += max(float(duals[m.convexity[b.index]]), columns[b.index],
                                  score_upper_bound(b.net, m.penalties(b, duals), b.scale))
-                return added, value, reduced, False
+                return added, value, reduced, False, cut
             if priced is _FRUITLESS:
                 value += max(pi, columns[block.index])
                 continue
             self._remember(block.index, pi, penalty, priced)
+            cut += not priced.complete
             value += max(pi, priced.upper, columns[block.index])  # also when cut short
             at_lp = m.penalties(block, lp.duals) if smoothed else penalty
             floor = float(lp.duals[m.convexity[block.index]])
@@ -362,18 +455,19 @@ class RouteSolver:
                         added += 1
                 elif score > floor + tol:
                     added += m.add_route(block.family, cost, used)
-        return added, value, reduced, True
+        return added, value, reduced, True, cut
 
     def _search(self, block: Block, pi: float, penalty: dict[str, float],
-                deadline: Deadline) -> Priced | None:
-        """A block's label search at these duals; None once the deadline has
-        passed; _FRUITLESS when it cannot find anything (``_fruitless_still``)."""
+                deadline: Deadline, cap: float) -> Priced | None:
+        """A block's label search at these duals, at most ``cap`` seconds; None
+        once the deadline has passed; _FRUITLESS when it cannot find anything
+        (``_fruitless_still``)."""
         if deadline.expired():
             return None
         if self._fruitless_still(block.index, pi, penalty):
             return _FRUITLESS
         return search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW, scale=block.scale,
-                             deadline=deadline)
+                             deadline=Deadline(cap, parent=deadline))
 
     def _threads(self) -> int:
         """Label searches at once: ``threads`` when the second core is free (no
@@ -417,7 +511,13 @@ class RouteSolver:
         try:
             bound = self.price(deadline.part(ROOT_SHARE), root=True)
         except Infeasible:
-            return self._infeasible(deadline)
+            if not state.fixed:
+                return self._infeasible(deadline)
+            # the root's reduced-cost fixes leave no portfolio: none beats the best (there
+            # is one: fixing needs it) by more than the gap
+            stats.proven = True
+            return Solution(Status.OPTIMAL, state.best, state.value,
+                            max(state.given_up, state.value), deadline.elapsed(), "")
         stats.lp_bound, stats.routes = bound, len(m.routes)
         root, root_fixing = self._last, self._fixing
         stats.times["lp"] = time.perf_counter() - t0
@@ -653,8 +753,8 @@ class _Searches:
     the same order whatever the number of threads. No search starts once the
     deadline has passed; a running one stops at its next clock read."""
 
-    def __init__(self, solver: RouteSolver, duals: np.ndarray, deadline: Deadline):
-        self.solver, self.duals_at, self.deadline = solver, duals, deadline
+    def __init__(self, solver: RouteSolver, duals: np.ndarray, deadline: Deadline, cap: float):
+        self.solver, self.duals_at, self.deadline, self.cap = solver, duals, deadline, cap
         self.blocks = solver.master.blocks
         self._asked: list[tuple[float, dict[str, float]]] = []
         self._futures: dict[int, Future] = {}
@@ -676,14 +776,14 @@ class _Searches:
         """Block i's search (``RouteSolver._search``), the next ones started."""
         if not self.ahead:
             pi, penalty = self.duals(i)
-            return self.solver._search(self.blocks[i], pi, penalty, self.deadline)
+            return self.solver._search(self.blocks[i], pi, penalty, self.deadline, self.cap)
         pool = self.solver._pool
         assert pool is not None  # made in __init__ when ahead
         for j in range(i, min(i + self.ahead + 1, len(self.blocks))):
             if j not in self._futures:
                 pi, penalty = self.duals(j)
                 self._futures[j] = pool.submit(self.solver._search, self.blocks[j], pi,
-                                               penalty, self.deadline)
+                                               penalty, self.deadline, self.cap)
         return self._futures.pop(i).result()
 
     def stop(self) -> None:

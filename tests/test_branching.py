@@ -207,3 +207,56 @@ def test_a_central_lp_has_the_simplex_value():
     assert central.central and not vertex.central and not again.central
     assert central.value == pytest.approx(vertex.value, rel=1e-6)
     assert again.value == pytest.approx(vertex.value, rel=1e-12)
+
+
+def test_searches_cut_short_keep_the_bound_and_the_optimum(monkeypatch):
+    """Every label search is first stopped at its first clock read (a
+    microsecond each): a round with a search cut short proves nothing, its
+    bound is the cut searches' ``Priced.upper``, and the next round gives the
+    searches twice as long, until they finish. The bound must stay above the
+    enumerated best, and branch-and-bound still reach it."""
+    monkeypatch.setattr(route_solver, "SEARCH_SHARE", 0.0)
+    monkeypatch.setattr(route_solver, "SEARCH_MIN_S", 1e-6)
+    cut = 0
+    for seed in SEEDS:
+        gen, sol, stats = branch_alone(seed, monkeypatch)
+        best = reference.best_portfolio(gen.instance, gen.budget)
+        if sol is None or best is None:
+            continue
+        cut += stats.searches_cut > 0
+        assert sol.status == "optimal", seed
+        assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
+    assert cut >= 40, cut
+    for seed in range(40):  # over years (spec §9)
+        gen, sol, _ = branch_alone(seed, monkeypatch, reference.random_programme)
+        best = reference.best_schedule(gen.instance, gen.budget)
+        if best is None or sol is None or sol.status == "failed":
+            continue
+        assert sol.status == "optimal", seed
+        assert objective(prepare(gen.instance), sol.plan) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_flips_of_the_lp_rounding_are_offered(seed):
+    """The root's flips (``RouteSolver._flipped_routes``): each portfolio one
+    project away from the LP's rounding that fits is offered as the best,
+    exactly evaluated: the best of them by enumeration's own volume."""
+    gen = reference.random_instance(seed)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    if check_feasibility(problem):
+        return
+    solver = RouteSolver(problem)
+    solver.flips = True
+    solver._solve = route_solver._SolveState(problem, Deadline(30.0), 1e-9, None, 0.0)
+    lp = solver.master.solve_lp(Deadline(30.0))
+    solver._sampled_routes(lp)
+    rounded = {p for (p, _), x in lp.w.items() if x > 0.5}
+    fitting = [rounded ^ {p} for p, _ in lp.w
+               if reference.feasible(gen.instance, rounded ^ {p}, gen.budget)]
+    if not fitting:
+        assert solver._solve.best is None
+        return
+    best = max(reference.volume(gen.instance, s) for s in fitting)
+    assert solver._solve.value == pytest.approx(best, rel=1e-9)
