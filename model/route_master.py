@@ -46,6 +46,12 @@ from .solution import Status
 INF = highspy.kHighsInf
 
 
+def route_key(family: int, cost: float, projects: frozenset[str]
+              ) -> tuple[int, frozenset[str], float]:
+    """What makes two routes the same column."""
+    return family, projects, round(cost, 9)
+
+
 @dataclass(frozen=True)
 class Route:
     flow: int
@@ -298,7 +304,7 @@ class RouteMaster:
     def add_route(self, family: int, cost: float, projects: frozenset[str]) -> bool:
         """Add a route column to every block of its family that can take it,
         unless it is already there; True when new."""
-        key = (family, projects, round(cost, 9))
+        key = route_key(family, cost, projects)
         if key in self._seen:
             return False
         self._seen.add(key)
@@ -323,6 +329,10 @@ class RouteMaster:
             self._col_start.append(len(self._col_links))
         self.routes.append(Route(self.nets[family].k, projects, cost, family))
         return True
+
+    def keys_since(self, n: int) -> set[tuple[int, frozenset[str], float]]:
+        """The keys (``route_key``) of the routes added after the first n."""
+        return {route_key(r.family, r.cost, r.projects) for r in self.routes[n:]}
 
     def routes_of(self, applied: frozenset[str]) -> None:
         """Add each changeable flow's best route with exactly these projects

@@ -43,7 +43,7 @@ from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, compiled, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .race import ArcPartner
-from .route_master import Block, Infeasible, LpSolution, OutOfTime, RouteMaster
+from .route_master import Block, Infeasible, LpSolution, OutOfTime, RouteMaster, route_key
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,6 @@ MIP_ROUNDS = 3  # MIPs over the routes, each after adding its portfolio's exact 
 # 120/3 32,055 against 32,163 once it had 1.2 s); not on a mixture of draws, where an exact
 # evaluation costs the number of variants more
 LOCAL_SHARE = 0.15
-FLIPS_AFTER_S = 1.0  # a solve's time before its root rounds add flipped routes
 ROUTES_PER_FLOW = 5  # routes a flow may add per pricing round
 SMOOTHING = 0.5  # share of the centre's duals in the duals a round prices at (``price``)
 # a root round at central duals (``price``) may take at most this share of the root's time:
@@ -250,7 +249,6 @@ class RouteSolver:
         self._solve: _SolveState | None = None
         self.threads = 1  # label searches at once, when the cores are the solver's (_threads)
         self.sampled_sets = 0  # open sets drawn from each root LP for routes (_sampled_routes)
-        self.flips = False  # routes of each one-project change of the root LP's rounding (ditto)
         self._pool: ThreadPoolExecutor | None = None
         # in branch-and-bound, the largest bound of the nodes other than the one
         # being priced: a node's own bound is not the solve's
@@ -318,7 +316,7 @@ class RouteSolver:
             known = len(m.routes)
             if root:
                 self._sampled_routes(lp)
-            sampled = len(m.routes) > known  # routes the LP has not seen: not converged
+            unseen = m.keys_since(known)  # routes the LP has not seen
             stab.solved(lp)
             rounds = Deadline(CENTRAL_ROUND_SHARE * (deadline.at - deadline.start),
                               parent=deadline) if lp.central else deadline
@@ -326,7 +324,7 @@ class RouteSolver:
             while True:
                 duals = stab.mixed(lp.duals, share)
                 added, value, reduced, whole, cut = self._price_at(duals, lp, bound, rounds,
-                                                                   cap)
+                                                                   cap, unseen)
                 stab.priced(duals, value, bound, share, lp.value)
                 bound = min(bound, value)
                 if value < self._fixing[1]:
@@ -350,7 +348,7 @@ class RouteSolver:
                 return bound
             if not added and cut:  # not proven: the searches cut short get longer
                 cap *= 2
-            elif not added and not sampled:
+            elif not added:
                 self.converged = True
                 return bound
             if deadline.expired():
@@ -365,55 +363,28 @@ class RouteSolver:
         ranking's routes, they lift it (longhaul 200/3 at 96 s: LP 47,420 ->
         48,013, bound 51,691 -> 50,810). One-shot runs only (a programme's
         variables are start years)."""
-        if self.prep.timeline.programme:
+        if not self.sampled_sets or self.prep.timeline.programme:
             return
         rng = random.Random(len(self.master.routes))  # the same draws for the same run
         committed = self.prep.open_in(self.prep.timeline.epochs[0][0])
         for _ in range(self.sampled_sets):
             self.master.routes_of(committed | frozenset(
                 v[0] for v, x in lp.w.items() if rng.random() < x))
-        state = self._solve
-        if self.flips and state is not None and \
-                time.perf_counter() - state.began > FLIPS_AFTER_S:
-            self._flipped_routes(lp, committed, state)
-
-    def _flipped_routes(self, lp: LpSolution, committed: frozenset[str],
-                        state: _SolveState) -> None:
-        """Each flow's best route under the LP's rounding (``plan_of``) with one
-        project changed, every project in turn, most fractional first: the
-        routes of the portfolios a swap away from the LP's, which it needs to
-        move its fractional projects. A slowly climbing root LP climbs fast
-        with them (longhaul 200/3, 120 s: LP 47,114 at 25 s without, 47,964 at
-        45 s with; bound 51,106 -> 49,654). Every route enters, not only those
-        pricing out at the LP's duals: a column that does not improve this LP
-        may improve a later one (with that filter the bound stayed at 51,703).
-        About 1 s a round at 200 towns; their duals spread over more projects
-        and make a few label searches far slower, which SEARCH_SHARE keeps in
-        hand. Those of the portfolios that fit are offered as the best (an
-        exact evaluation is 2 ms there): with this many routes the MIPs over
-        them may find nothing better than the ranking. Only once a solve has
-        run FLIPS_AFTER_S: a root that converges sooner does not need them
-        (the default workbook's converges in 0.3 s; its sweep took 9.0 s
-        with them against 5.4 s)."""
-        rounded = state.problem.plan_of(lp.w).selected
-        for v, _ in sorted(lp.w.items(), key=lambda vx: abs(vx[1] - 0.5)):
-            changed = rounded ^ {v[0]}
-            self.master.routes_of(committed | changed)
-            state.offer(Plan.of(changed), self._exact)
 
     def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline,
-                  cap: float) -> tuple[int, float, dict[Var, float], bool, int]:
+                  cap: float, unseen: set) -> tuple[int, float, dict[Var, float], bool, int]:
         """One pricing round at ``duals``: each block's best routes scoring above
         its convexity multiplier, each search stopped after ``cap`` seconds;
         those that improve the LP at its own duals are added. Returns (routes
-        added, the Lagrangian value at ``duals``, the project variables'
-        reduced costs there, whether every block was priced, how many searches
-        were cut short). The value is each block's best score (at most its bound, as
-        ``Priced.upper`` when a search was cut short; its columns' best, as
-        some may leave the searched network: ``RouteMaster.best_columns``)
-        plus the other rows' terms (``RouteMaster.lagrangian``); once the
-        deadline passes, the blocks left are bounded by the cheap relaxation
-        (pricing.py)."""
+        that improve the LP and were not in it: added now, or among those added
+        after it was solved, ``unseen``; the Lagrangian value at ``duals``, the
+        project variables' reduced costs there, whether every block was
+        priced, how many searches were cut short). The value is each block's
+        best score (at most its bound, as ``Priced.upper`` when a search was
+        cut short; its columns' best, as some may leave the searched network:
+        ``RouteMaster.best_columns``) plus the other rows' terms
+        (``RouteMaster.lagrangian``); once the deadline passes, the blocks
+        left are bounded by the cheap relaxation (pricing.py)."""
         m = self.master
         smoothed = duals is not lp.duals
         if smoothed or lp.central:  # the Lagrangian at any multipliers
@@ -451,10 +422,10 @@ class RouteSolver:
                 if smoothed:
                     score = block.scale * cost ** -block.net.elasticity - sum(
                         at_lp.get(p, 0.0) for p in used)
-                    if m.add_route(block.family, cost, used) and score > floor + tol:
-                        added += 1
-                elif score > floor + tol:
-                    added += m.add_route(block.family, cost, used)
+                if (smoothed or score > floor + tol) and (
+                        m.add_route(block.family, cost, used)
+                        or route_key(block.family, cost, used) in unseen):
+                    added += score > floor + tol
         return added, value, reduced, True, cut
 
     def _search(self, block: Block, pi: float, penalty: dict[str, float],

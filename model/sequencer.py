@@ -41,8 +41,7 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     prepared from and the arc formulation models it (one-shot, no closures).
     With ``race`` the run has the machine: while no partner runs, the route
     solver prices on PRICING_THREADS threads, and it draws SAMPLED_SETS open
-    sets from each root LP, and changes its rounding project by project, for
-    routes."""
+    sets from each root LP for routes."""
     if config.formulation is Formulation.ARC:
         from .arc_solver import ArcSolver
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
@@ -53,7 +52,6 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
         solver.threads = min(PRICING_THREADS, os.cpu_count() or 1)
         solver.sampled_sets = SAMPLED_SETS
     prep = problem.prep
-    solver.flips = race is not None and not prep.mixture  # a mixture: a route per variant
     if config.formulation is Formulation.AUTO and race is not None \
             and not prep.timeline.programme and not prep.mixture:
         instance = race
