@@ -70,8 +70,9 @@ LP_STILL = 1e-9  # relative: an LP value that moves less is stuck on a degenerat
 # 10.9 s without central duals)
 CENTRAL_MIN_GAP = 0.01
 # a label search may take at most this share of its column generation's time (at least
-# SEARCH_MIN_S): at spread duals a few flows' searches explode (longhaul 200/3: 3 of 200
-# took 29 s of a round's 34 s). One cut short still gives its routes and a valid bound
+# SEARCH_MIN_S): at spread duals a few flows' searches explode (longhaul 200/3 with routes
+# from every one-project change of the LP's rounding: 3 of 200 took 29 s of a round's 34 s,
+# the median 47 ms). One cut short still gives its routes and a valid bound
 # (``Priced.upper``); a round that adds nothing with a search cut short proves nothing, and
 # the next one gives the searches twice as long
 SEARCH_SHARE = 0.005
@@ -438,7 +439,7 @@ class RouteSolver:
         if self._fruitless_still(block.index, pi, penalty):
             return _FRUITLESS
         return search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW, scale=block.scale,
-                             deadline=Deadline(cap, parent=deadline))
+                             deadline=deadline, limit=cap)
 
     def _threads(self) -> int:
         """Label searches at once: ``threads`` when the second core is free (no
