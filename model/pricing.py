@@ -305,8 +305,7 @@ def cost_below(scale: float, eps: float, level: float) -> float:
 
 
 def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep: int = 1,
-                  *, scale: float | None = None, deadline: Deadline | None = None,
-                  limit: float | None = None) -> Priced:
+                  *, scale: float | None = None, deadline: Deadline | None = None) -> Priced:
     """The ``keep`` best routes of the flow by score V(cost) - penalty(projects),
     among those scoring above ``floor``, best first; V is scale * cost^-elasticity
     (the net's own scale by default). An infinite penalty keeps a project's
@@ -321,18 +320,15 @@ def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep
     a long route are out of reach, which keeps the number of labels down).
     A label with a subset of this one's projects always qualifies. The best
     route is exact; with keep > 1 the others are the best of the routes the
-    pruning leaves. The deadline is read every few pops; stopped by it (or
-    after ``limit`` seconds), the search returns what it found,
-    ``complete=False`` and a bound that still holds.
+    pruning leaves. The deadline is read every few pops; stopped by it, the
+    search returns what it found, ``complete=False`` and a bound that still
+    holds.
     """
     if keep < 1:
         raise ValueError(f"keep must be at least 1, not {keep}")
     scale = net.scale if scale is None else float(scale)
     weight = _weights(net, penalty)
-    compiled_search = _use_compiled(net, deadline)  # a compile is paid from the deadline
-    if limit is not None:
-        deadline = Deadline(limit, parent=deadline)
-    if compiled_search:
+    if _use_compiled(net, deadline):
         found, complete, open_upper = _search_compiled(net, weight, floor, keep, scale,
                                                        deadline)
     else:

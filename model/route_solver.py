@@ -69,14 +69,6 @@ LP_STILL = 1e-9  # relative: an LP value that moves less is stuck on a degenerat
 # than the simplex's warm re-solve (overlap 200/2, stalled at 0.0 %: proven in 25.5 s against
 # 10.9 s without central duals)
 CENTRAL_MIN_GAP = 0.01
-# a label search may take at most this share of its column generation's time (at least
-# SEARCH_MIN_S): at spread duals a few flows' searches explode (longhaul 200/3 with routes
-# from every one-project change of the LP's rounding: 3 of 200 took 29 s of a round's 34 s,
-# the median 47 ms). One cut short still gives its routes and a valid bound
-# (``Priced.upper``); a round that adds nothing with a search cut short proves nothing, and
-# the next one gives the searches twice as long
-SEARCH_SHARE = 0.005
-SEARCH_MIN_S = 0.05
 PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
 
@@ -139,7 +131,6 @@ class RouteStats:
     nodes: int = 0
     reduced_cost_fixes: int = 0  # variables fixed for a subtree by their reduced cost
     central_rounds: int = 0  # pricing rounds at an interior point's duals (``price``)
-    searches_cut: int = 0  # label searches stopped by their share of the time (SEARCH_SHARE)
     proven: bool = False
     raced: bool = False  # the arc formulation ran beside (model/race.py)
     times: dict[str, float] = field(default_factory=dict)
@@ -306,7 +297,6 @@ class RouteSolver:
         self.converged = False
         self._fixing = ({}, math.inf)
         stab = _Stabiliser(root)
-        cap = max(SEARCH_MIN_S, SEARCH_SHARE * (deadline.at - deadline.start))
         while True:
             self._absorb(bound)
             try:
@@ -324,8 +314,7 @@ class RouteSolver:
             share = stab.share()
             while True:
                 duals = stab.mixed(lp.duals, share)
-                added, value, reduced, whole, cut = self._price_at(duals, lp, bound, rounds,
-                                                                   cap, unseen)
+                added, value, reduced, whole = self._price_at(duals, lp, bound, rounds, unseen)
                 stab.priced(duals, value, bound, share, lp.value)
                 bound = min(bound, value)
                 if value < self._fixing[1]:
@@ -338,7 +327,6 @@ class RouteSolver:
                 stab.mispriced()
             self.stats.lp_iterations += 1
             self.stats.central_rounds += lp.central
-            self.stats.searches_cut += cut
             self._say(f"route LP {self.stats.lp_iterations}: value {lp.value:,.4f}, bound"
                       f" {bound:,.4f}, {added} routes added ({len(m.routes)} in all)")
             if not whole and lp.central and not deadline.expired():
@@ -347,9 +335,7 @@ class RouteSolver:
                 continue
             if not whole:
                 return bound
-            if not added and cut:  # not proven: the searches cut short get longer
-                cap *= 2
-            elif not added:
+            if not added:
                 self.converged = True
                 return bound
             if deadline.expired():
@@ -373,14 +359,14 @@ class RouteSolver:
                 v[0] for v, x in lp.w.items() if rng.random() < x))
 
     def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline,
-                  cap: float, unseen: set) -> tuple[int, float, dict[Var, float], bool, int]:
+                  unseen: set) -> tuple[int, float, dict[Var, float], bool]:
         """One pricing round at ``duals``: each block's best routes scoring above
-        its convexity multiplier, each search stopped after ``cap`` seconds;
-        those that improve the LP at its own duals are added. Returns (routes
+        its convexity multiplier; those that improve the LP at its own duals
+        are added. Returns (routes
         that improve the LP and were not in it: added now, or among those added
         after it was solved, ``unseen``; the Lagrangian value at ``duals``, the
         project variables' reduced costs there, whether every block was
-        priced, how many searches were cut short). The value is each block's
+        priced). The value is each block's
         best score (at most its bound, as ``Priced.upper`` when a search was
         cut short; its columns' best, as some may leave the searched network:
         ``RouteMaster.best_columns``) plus the other rows' terms
@@ -394,8 +380,8 @@ class RouteSolver:
         else:  # a vertex's duals: strong duality, and every column priced out
             base = lp.value - sum(float(duals[r]) for r in m.convexity)
             reduced, columns = lp.reduced, np.full(len(m.blocks), -math.inf)
-        value, added, cut = base, 0, 0
-        searches = _Searches(self, duals, deadline, cap)
+        value, added = base, 0
+        searches = _Searches(self, duals, deadline)
         for i, block in enumerate(m.blocks):
             if i % ABSORB_EVERY_BLOCKS == 0:
                 self._absorb(bound)
@@ -406,15 +392,14 @@ class RouteSolver:
                 until = time.perf_counter() + RELAX_S
                 for b in m.blocks[i:]:
                     if time.perf_counter() > until:
-                        return added, math.inf, reduced, False, cut  # no time: no bound here
+                        return added, math.inf, reduced, False  # no time: no bound here
                     value += max(float(duals[m.convexity[b.index]]), columns[b.index],
                                  score_upper_bound(b.net, m.penalties(b, duals), b.scale))
-                return added, value, reduced, False, cut
+                return added, value, reduced, False
             if priced is _FRUITLESS:
                 value += max(pi, columns[block.index])
                 continue
             self._remember(block.index, pi, penalty, priced)
-            cut += not priced.complete
             value += max(pi, priced.upper, columns[block.index])  # also when cut short
             at_lp = m.penalties(block, lp.duals) if smoothed else penalty
             floor = float(lp.duals[m.convexity[block.index]])
@@ -427,19 +412,18 @@ class RouteSolver:
                         m.add_route(block.family, cost, used)
                         or route_key(block.family, cost, used) in unseen):
                     added += score > floor + tol
-        return added, value, reduced, True, cut
+        return added, value, reduced, True
 
     def _search(self, block: Block, pi: float, penalty: dict[str, float],
-                deadline: Deadline, cap: float) -> Priced | None:
-        """A block's label search at these duals, at most ``cap`` seconds; None
-        once the deadline has passed; _FRUITLESS when it cannot find anything
-        (``_fruitless_still``)."""
+                deadline: Deadline) -> Priced | None:
+        """A block's label search at these duals; None once the deadline has
+        passed; _FRUITLESS when it cannot find anything (``_fruitless_still``)."""
         if deadline.expired():
             return None
         if self._fruitless_still(block.index, pi, penalty):
             return _FRUITLESS
         return search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW, scale=block.scale,
-                             deadline=deadline, limit=cap)
+                             deadline=deadline)
 
     def _threads(self) -> int:
         """Label searches at once: ``threads`` when the second core is free (no
@@ -725,8 +709,8 @@ class _Searches:
     the same order whatever the number of threads. No search starts once the
     deadline has passed; a running one stops at its next clock read."""
 
-    def __init__(self, solver: RouteSolver, duals: np.ndarray, deadline: Deadline, cap: float):
-        self.solver, self.duals_at, self.deadline, self.cap = solver, duals, deadline, cap
+    def __init__(self, solver: RouteSolver, duals: np.ndarray, deadline: Deadline):
+        self.solver, self.duals_at, self.deadline = solver, duals, deadline
         self.blocks = solver.master.blocks
         self._asked: list[tuple[float, dict[str, float]]] = []
         self._futures: dict[int, Future] = {}
@@ -748,14 +732,14 @@ class _Searches:
         """Block i's search (``RouteSolver._search``), the next ones started."""
         if not self.ahead:
             pi, penalty = self.duals(i)
-            return self.solver._search(self.blocks[i], pi, penalty, self.deadline, self.cap)
+            return self.solver._search(self.blocks[i], pi, penalty, self.deadline)
         pool = self.solver._pool
         assert pool is not None  # made in __init__ when ahead
         for j in range(i, min(i + self.ahead + 1, len(self.blocks))):
             if j not in self._futures:
                 pi, penalty = self.duals(j)
                 self._futures[j] = pool.submit(self.solver._search, self.blocks[j], pi,
-                                               penalty, self.deadline, self.cap)
+                                               penalty, self.deadline)
         return self._futures.pop(i).result()
 
     def stop(self) -> None:

@@ -300,20 +300,6 @@ def test_the_choice_of_engine(monkeypatch):
     assert pricing._use_compiled(small, None)
 
 
-def test_a_search_limit_does_not_keep_the_kernel_out(monkeypatch):
-    """A search's own time limit (the route solver's share per search) is
-    not the run's deadline: a big net still loads the kernel under it, and
-    the limit still stops the search."""
-    monkeypatch.setitem(pricing._COMPILE, "kernel", None)
-    monkeypatch.setitem(pricing._COMPILE, "failed", False)
-    asked = []
-    monkeypatch.setattr(pricing, "_load_kernel", lambda: asked.append(1) or False)
-    big = chain(400, 0)
-    priced = search_routes(big, {}, -math.inf, deadline=Deadline(60.0), limit=0.0)
-    assert asked
-    assert not priced.complete
-
-
 @pytest.mark.parametrize("seed", range(0, 36, 3))
 def test_a_pricing_round_cut_short_bounds_the_optimum(seed):
     """The route LP's bound from a round stopped at once (every flow from the
