@@ -46,8 +46,10 @@ from .solution import Status
 INF = highspy.kHighsInf
 
 
-def route_key(family: int, cost: float, projects: frozenset[str]
-              ) -> tuple[int, frozenset[str], float]:
+RouteKey = tuple[int, frozenset[str], float]
+
+
+def route_key(family: int, cost: float, projects: frozenset[str]) -> RouteKey:
     """What makes two routes the same column."""
     return family, projects, round(cost, 9)
 
@@ -330,7 +332,7 @@ class RouteMaster:
         self.routes.append(Route(self.nets[family].k, projects, cost, family))
         return True
 
-    def keys_since(self, n: int) -> set[tuple[int, frozenset[str], float]]:
+    def keys_since(self, n: int) -> set[RouteKey]:
         """The keys (``route_key``) of the routes added after the first n."""
         return {route_key(r.family, r.cost, r.projects) for r in self.routes[n:]}
 

@@ -43,7 +43,8 @@ from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, compiled, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
 from .race import ArcPartner
-from .route_master import Block, Infeasible, LpSolution, OutOfTime, RouteMaster, route_key
+from .route_master import (Block, Infeasible, LpSolution, OutOfTime, RouteKey, RouteMaster,
+                           route_key)
 from .solution import Solution, Status
 
 log = logging.getLogger(__name__)
@@ -359,7 +360,7 @@ class RouteSolver:
                 v[0] for v, x in lp.w.items() if rng.random() < x))
 
     def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline,
-                  unseen: set) -> tuple[int, float, dict[Var, float], bool]:
+                  unseen: set[RouteKey]) -> tuple[int, float, dict[Var, float], bool]:
         """One pricing round at ``duals``: each block's best routes scoring above
         its convexity multiplier; those that improve the LP at its own duals
         are added. Returns (routes
