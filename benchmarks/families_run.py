@@ -256,9 +256,10 @@ def roundtrip(instance: Any, budget: float, folder: Any) -> tuple[list[str], lis
     from tests.workbooks import from_instance, write
     reader = importlib.import_module("model.reader")
     validate = importlib.import_module("model.validate")
-    path = write(Path(folder) / "instance.xlsx", from_instance(instance, budget))
+    config = importlib.import_module("model.config").RunConfig(budget)
+    path = write(Path(folder) / "instance.xlsx", from_instance(instance, config))
     raw = reader.read_workbook(path)
-    inst, problems = validate.validate(raw)
+    inst, _, problems = validate.validate(raw)
     errors = [str(p) for p in problems if p.severity == "error"]
     warnings = [str(p) for p in problems if p.severity != "error"]
     if inst is None and not errors:
