@@ -5,6 +5,7 @@ objective.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,12 +41,17 @@ class Evaluation:
 
     def route(self, prep: Prepared, k: int) -> list[State]:
         """States of flow k's route; empty when it takes its alternative."""
-        flow = prep.instance.flows[k]
-        net = prep.network
-        vot = prep.instance.value_of_time(flow)
-        if flow.alt_cost is not None and flow.alt_cost < network_cost(self.paths, net, flow, vot):
-            return []
-        return route(self.paths[vot], net.index[flow.origin], net.index[flow.destination])
+        return _route(prep, self.paths, k)
+
+
+def _route(prep: Prepared, paths: dict[float, Paths], k: int) -> list[State]:
+    """Flow k's route on these shortest paths; empty when it takes its alternative."""
+    flow = prep.instance.flows[k]
+    net = prep.network
+    vot = prep.instance.value_of_time(flow)
+    if flow.alt_cost is not None and flow.alt_cost < network_cost(paths, net, flow, vot):
+        return []
+    return route(paths[vot], net.index[flow.origin], net.index[flow.destination])
 
 
 def applied(prep: Prepared, projects: frozenset[str]) -> Evaluation:
@@ -66,10 +72,68 @@ def _one(prep: Prepared, projects: frozenset[str],
     if key not in known:
         known[key] = flow_costs(prep.network, inst.flows, inst.values_of_time, projects)
     costs, paths = known[key]
+    return Evaluation(projects, costs, *_volumes(prep, costs), paths)
+
+
+def _volumes(prep: Prepared, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Spec §4 from the costs: (ratio, horizon volumes, objective)."""
     d = prep.demand
     ratio = (costs / prep.c0) ** (-d.elasticity)
     volumes = d.horizon_potential * ratio
-    return Evaluation(projects, costs, ratio, volumes, float(volumes @ d.weight), paths)
+    return ratio, volumes, float(volumes @ d.weight)
+
+
+@dataclass(frozen=True)
+class Removals:
+    """One network's exact evaluation of an applied set, able to answer "and
+    less these projects?" without searching from every origin again: removing
+    projects cannot lower a flow's cost, and a flow whose route uses none of
+    them still has that route, so only the flows whose route uses one are
+    searched again (same Dijkstra per origin, so the same costs as a full
+    evaluation). ``drop_idle`` asks this of each selected project: on a
+    400-town network 2.3 s of full evaluations after the time limit. One
+    network only: a mixture (spec §11) goes through ``applied``."""
+
+    prep: Prepared
+    applied: frozenset[str]
+    costs: np.ndarray
+    uses: tuple[frozenset[str], ...]  # per flow: the projects its route uses
+    volumes: np.ndarray
+    objective: float
+
+    @classmethod
+    def of(cls, prep: Prepared, projects: frozenset[str]) -> Removals:
+        ev = _one(prep, projects, {})
+        uses = tuple(_projects(ev.route(prep, k)) for k in range(len(prep.instance.flows)))
+        return cls(prep, projects, ev.costs, uses, ev.volumes, ev.objective)
+
+    @property
+    def volume_kt(self) -> float:
+        return float(self.volumes.sum())
+
+    def less(self, projects: frozenset[str]) -> Removals:
+        """The evaluation of ``projects``, a subset of the applied set."""
+        if not projects <= self.applied:
+            raise ValueError("Removals.less: only projects can be removed, none added")
+        removed = self.applied - projects
+        touched = [k for k, used in enumerate(self.uses) if used & removed]
+        if not touched:
+            return dataclasses.replace(self, applied=projects)
+        inst = self.prep.instance
+        flows = [inst.flows[k] for k in touched]
+        some, paths = flow_costs(self.prep.network, flows, [inst.values_of_time[k]
+                                                            for k in touched], projects)
+        costs = self.costs.copy()
+        costs[touched] = some
+        uses = list(self.uses)
+        for k in touched:
+            uses[k] = _projects(_route(self.prep, paths, k))
+        _, volumes, value = _volumes(self.prep, costs)
+        return Removals(self.prep, projects, costs, tuple(uses), volumes, value)
+
+
+def _projects(states: list[State]) -> frozenset[str]:
+    return frozenset(s.project for s in states if s.project is not None)
 
 
 def _expectation(prep: Prepared, members: tuple[tuple[float, Evaluation], ...]) -> Evaluation:

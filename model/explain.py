@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .appraisal import Appraisal, Marginal, appraise_plan, marginal
-from .evaluate import evaluate, evaluate_plan
+from .evaluate import Removals, evaluate, evaluate_plan, open_set
 from .instance import Decision
 from .numerics import REL, within
 from .preprocess import Prepared, required_closure
@@ -43,9 +43,14 @@ def without(prep: Prepared, plan: Plan, p: str) -> Plan:
 def marginal_gains(prep: Prepared, plan: Plan) -> dict[str, float]:
     """Exact volume (kt/yr, in the horizon year) lost if a selected project, and
     the selected ones that require it, were dropped."""
-    full = evaluate_plan(prep, plan).horizon.volume_kt
-    return {p: full - evaluate_plan(prep, without(prep, plan, p)).horizon.volume_kt
-            for p in plan.selected}
+    if prep.mixture:
+        full = evaluate_plan(prep, plan).horizon.volume_kt
+        return {p: full - evaluate_plan(prep, without(prep, plan, p)).horizon.volume_kt
+                for p in plan.selected}
+    horizon = prep.timeline.epochs[-1][0]  # one network: re-search only the flows touched
+    kept = Removals.of(prep, open_set(prep, dict(plan.starts), horizon))
+    return {p: kept.volume_kt - kept.less(open_set(
+        prep, dict(without(prep, plan, p).starts), horizon)).volume_kt for p in plan.selected}
 
 
 def reasons(problem: PortfolioProblem, plan: Plan,

@@ -7,6 +7,7 @@ import math
 from typing import Iterator
 
 from .clock import Deadline
+from .evaluate import Removals, open_set
 from .instance import Decision, Instance
 from .numerics import REL
 from .preprocess import required_closure
@@ -118,6 +119,10 @@ def drop_idle(problem: PortfolioProblem, plan: Plan) -> Plan:
     keep = dict(plan.starts)
     base = objective(prep, plan)
     tolerance = REL * max(1.0, abs(base))
+    # one network, one epoch: each trial re-searches only the flows it touches
+    year = prep.timeline.epochs[0][0]
+    kept = Removals.of(prep, open_set(prep, keep, year)) \
+        if not prep.mixture and len(prep.timeline.epochs) == 1 else None
     for p in sorted(plan.selected, key=lambda q: (-inst.project(q).capex_musd, q)):
         rest = _without(inst, keep, p) if p in keep else None
         if rest is None:
@@ -125,9 +130,10 @@ def drop_idle(problem: PortfolioProblem, plan: Plan) -> Plan:
         trial = Plan.scheduled(rest)
         if not problem.fits(trial):
             continue
-        value = objective(prep, trial)
+        fewer = kept.less(open_set(prep, rest, year)) if kept is not None else None
+        value = fewer.objective if fewer is not None else objective(prep, trial)
         if value >= base - tolerance:
-            keep, base = dict(trial.starts), max(base, value)
+            keep, base, kept = dict(trial.starts), max(base, value), fewer
     return Plan.scheduled(keep)
 
 
