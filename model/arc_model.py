@@ -15,9 +15,16 @@ from functools import lru_cache
 
 import pyomo.environ as pyo
 
+from .clock import Deadline
 from .numerics import TINY
 from .preprocess import Prepared, constant_objective
 from .problem import PortfolioProblem, RuleRow
+
+BUILD_CHECK_EVERY = 4096  # model rows or terms between reads of the clock while building
+
+
+class NotBuilt(Exception):
+    """The deadline passed while the arc model was being built."""
 
 
 @dataclass(frozen=True)
@@ -126,10 +133,13 @@ def _row_expression(m: pyo.ConcreteModel, row: RuleRow) -> pyo.Expression:
     return sum(c * m.x[p] for (p, _), c in row.terms if c)
 
 
-def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
+def add_route_flows(m: pyo.ConcreteModel, prep: Prepared, deadline: Deadline | None = None
+                    ) -> None:
     """u[j]: share of flow k's unit route on arc state j; w[k]: share on the
     alternative outside the network. Conservation sends one unit from origin
-    to destination; a project's state is usable only when it is selected."""
+    to destination; a project's state is usable only when it is selected.
+    Most of the model's build (5.2 of 5.4 s on longhaul 200): the deadline
+    is read as it goes (``NotBuilt``)."""
     arcs = [(fa.flow, tail, head, state) for fa in prep.variable for tail, head, state in fa.arcs]
     m.arc_list = arcs
     m.A = pyo.RangeSet(0, len(arcs) - 1) if arcs else pyo.Set(initialize=[])
@@ -144,6 +154,7 @@ def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
     decision = set(prep.decision)
     m.state_use = pyo.ConstraintList()
     for j, (_, _, _, state) in enumerate(arcs):
+        _in_time(deadline, j)
         if state.project in decision:
             m.state_use.add(m.u[j] <= m.x[state.project])
 
@@ -156,7 +167,8 @@ def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
     for k, (o, d) in ends.items():
         balance.setdefault((k, o), [])
         balance.setdefault((k, d), [])
-    for (k, node), terms in balance.items():
+    for i, ((k, node), terms) in enumerate(balance.items()):
+        _in_time(deadline, i)
         o, d = ends[k]
         net_out = sum(sign * m.u[j] for sign, j in terms)
         share = (1 - m.w[k]) if k in m.K_alt else 1
@@ -169,6 +181,7 @@ def add_route_flows(m: pyo.ConcreteModel, prep: Prepared) -> None:
     cost_terms: dict[int, list] = {fa.flow: [] for fa in prep.variable}
     vots = prep.instance.values_of_time
     for j, (k, _, _, state) in enumerate(arcs):
+        _in_time(deadline, j)
         cost_terms[k].append(state.gc(vots[k]) * m.u[j])
     route_cost = {k: sum(terms) + (flows[k].alt_cost * m.w[k] if k in m.K_alt else 0)
                   for k, terms in cost_terms.items()}
@@ -209,12 +222,19 @@ def add_objective(m: pyo.ConcreteModel, prep: Prepared) -> None:
     m.objective = pyo.Objective(expr=constant + gain, sense=pyo.maximize)
 
 
-def build_model(problem: PortfolioProblem, pwl_tolerance: float) -> pyo.ConcreteModel:
+def build_model(problem: PortfolioProblem, pwl_tolerance: float,
+                deadline: Deadline | None = None) -> pyo.ConcreteModel:
+    """The arc MIP; raises NotBuilt when the deadline passes first."""
     prep = problem.prep
     m = pyo.ConcreteModel(name="corridor_invest")
     add_project_choices(m, prep)
     add_rules(m, problem)
-    add_route_flows(m, prep)
+    add_route_flows(m, prep, deadline)
     add_volume_curves(m, prep, pwl_tolerance)
     add_objective(m, prep)
     return m
+
+
+def _in_time(deadline: Deadline | None, i: int) -> None:
+    if deadline is not None and i % BUILD_CHECK_EVERY == 0 and deadline.expired():
+        raise NotBuilt
