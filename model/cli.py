@@ -482,7 +482,8 @@ def _show_warnings(warnings: Sequence[Problem], console: Console) -> None:
 def _show_summary(r: Results, path: Path, console: Console) -> None:
     sol = r.solution
     gap = f", gain_gap {r.gain_gap:.2%}" if r.gain_gap is not None and r.gain_gap < 1e9 else ""
-    console.say(f"Status: {sol.status} (solver gap {sol.mip_gap or 0:.3%}{gap})")
+    solver = "none" if sol.mip_gap is None else f"{sol.mip_gap:.3%}"  # None is not 0 %
+    console.say(f"Status: {sol.status} (solver gap {solver}{gap})")
     console.say(f"Budget used: USD {r.spent:,.1f} of {r.budget:,.1f} million")
     if r.programme:
         console.say(f"Cumulative trade {r.prep.timeline.years[0]}-{r.prep.timeline.years[-1]}:"

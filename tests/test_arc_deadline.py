@@ -9,6 +9,7 @@ import pytest
 import model.arc_solver as arc_solver
 from model.arc_model import NotBuilt, build_model
 from model.arc_solver import ArcSolver
+from model.cli import main
 from model.clock import Deadline
 from model.config import RunConfig
 from model.preprocess import prepare
@@ -17,6 +18,7 @@ from model.ranking import benefit_cost_ranking
 from model.sequencer import optimise
 from tests import reference
 from tests.networks import grid_corridors
+from tests.workbooks import from_instance, write
 
 
 def _problem(seed: int = 4):
@@ -75,3 +77,15 @@ def test_a_short_limit_on_a_large_network_is_kept():
     assert out.solution.status == "time_limit"
     assert out.solution.bound is not None
     assert reference.feasible(inst, set(out.selected), budget)
+
+
+def test_the_console_does_not_call_an_unknown_solver_gap_zero(tmp_path, capsys):
+    """Out of time before HiGHS, the solver has no value for its portfolio:
+    the console said "solver gap 0.000%" beside a gain_gap of 29 %."""
+    inst, budget = grid_corridors(seed=1, rows=12, cols=15, projects=120, flows=180)
+    path = write(tmp_path / "in.xlsx", from_instance(inst, RunConfig(budget)))
+    code = main(["--input", str(path), "--output", str(tmp_path / "o.xlsx"),
+                 "--formulation", "arc", "--time-limit", "0.3"])
+    said = capsys.readouterr().out
+    assert code == 0
+    assert "Status: time_limit (solver gap none, gain_gap" in said
