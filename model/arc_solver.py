@@ -150,7 +150,7 @@ class ArcSolver:
     def _no_time(self, building: bool, start: Plan | None, elapsed: float) -> Solution:
         """The time limit came before HiGHS could start: the starting portfolio
         with the bound every open project gives (``solve`` caps inf to it)."""
-        arcs = sum(len(fa.arcs) for fa in self.prep.variable)
+        arcs = sum(len(fa.kept) for fa in self.prep.variable)
         when = ("while the arc model was being built" if building else
                 "before the arc model could be handed to HiGHS")
         message = (f"the time limit was reached {when} ({arcs:,} arc states); the"
