@@ -89,7 +89,7 @@ class ArcSolver:
                start: Plan | None) -> Solution:
         begun = time.perf_counter()
         m = self._built(problem, deadline)
-        if m is None or (getattr(self._highs, "_model", None) is not m
+        if m is None or (not self._handed_over(m)
                          and deadline.remaining() < HANDOFF_PER_BUILD * self._build_s):
             return self._no_time(m is None, start, time.perf_counter() - begun)
         sync_rules(m, problem)
@@ -147,6 +147,10 @@ class ArcSolver:
             self._build_s = time.perf_counter() - began
         return self.model
 
+    def _handed_over(self, m: pyo.ConcreteModel) -> bool:
+        """Has HiGHS (Pyomo's persistent interface) been given this model?"""
+        return getattr(self._highs, "_model", None) is m
+
     def _no_time(self, building: bool, start: Plan | None, elapsed: float) -> Solution:
         """The time limit came before HiGHS could start: the starting portfolio
         with the bound every open project gives (``solve`` caps inf to it)."""
@@ -173,7 +177,7 @@ class ArcSolver:
         config.timer = HierarchicalTimer()
         highs._active_config = config
         try:
-            if getattr(highs, "_model", None) is not m:
+            if not self._handed_over(m):
                 highs.set_instance(m)
             else:
                 highs.update()
