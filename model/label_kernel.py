@@ -33,6 +33,9 @@ warnings.filterwarnings("ignore", message=".*Code running in object mode",
                         category=NumbaWarning)
 
 
+SLACK = 1e-9  # relative: a subset's penalties, summed in another order, exceed by less
+
+
 def _stop(at: float) -> bool:
     if time.perf_counter() >= at:
         return True
@@ -64,6 +67,61 @@ def _cost_below(scale, eps, level):
     if level <= 0.0 or eps <= 0.0:
         return np.inf
     return (level / scale) ** (-1.0 / eps)
+
+
+@njit(cache=True)
+def _dominated(first, nxt, e_cost, e_pen, e_mask, cost, pen, mask, live, reach_on, paid, w_n,
+               tiny):
+    """Whether a label kept at the node (the list from ``first``, by
+    penalty) is as good as (cost, pen, mask, live) for every completion that
+    can beat the bar: ``pricing._search_python``'s ``covers``. Only labels
+    paying at most pen (up to the rounding of a sum of the same penalties in
+    another order, SLACK) can be, so the walk stops at the first dearer one."""
+    slack = SLACK * (1.0 + pen)
+    lb = first
+    while lb >= 0 and e_pen[lb] <= pen + slack:
+        if e_cost[lb] <= cost + tiny:
+            sub = True
+            for w in range(w_n):
+                if e_mask[lb, w] & ~mask[w] != 0:
+                    sub = False
+                    break
+            if sub:
+                return True
+            if reach_on and e_pen[lb] <= pen:
+                extra = 0.0
+                for w in range(w_n):
+                    extra = _paid(extra, mask[w] & ~e_mask[lb, w] & live[w], w, paid)
+                if e_pen[lb] + extra <= pen:
+                    return True
+        lb = nxt[lb]
+    return False
+
+
+@njit(cache=True)
+def _promising(scale, eps, bar, pen, cost, top, d0, slope, toll, v, spilt):
+    """``pricing.promising``: whether the tolls leave a completion of the
+    label scoring above the bar."""
+    near = scale * (cost + d0) ** -eps
+    for i in range(slope.shape[0]):
+        s = slope[i]
+        far = bar + pen + s * (top - cost) if s > 0.0 else -np.inf
+        if max(near + s * d0, far) - pen - toll[i, v] + spilt <= bar:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _opened(scale, eps, bar, pen, cost, d0, slope, toll, v, spilt):
+    """A bound on every completion of an open label (``pricing``'s ``opened``)."""
+    near = scale * (cost + d0) ** -eps
+    top = _cost_below(scale, eps, bar + pen)
+    out = near - pen
+    for i in range(slope.shape[0]):
+        s = slope[i]
+        far = bar + pen + s * (top - cost) if s > 0.0 else -np.inf
+        out = min(out, max(near + s * d0, far) - pen - toll[i, v] + spilt)
+    return max(out, bar)
 
 
 @njit(cache=True)
@@ -101,7 +159,8 @@ def _grow_rows(a, size):
 
 @njit(cache=True, nogil=True)
 def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, paid, reach_on,
-                 origin, destination, scale, eps, floor, keep, stop_at, check_every, tiny):
+                 slope, toll, spill, origin, destination, scale, eps, floor, keep, stop_at,
+                 check_every, tiny):
     """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
     costs, entries, complete, open_upper, pred, arc). ``open_upper`` bounds
     every completion of the labels left open when the clock stopped the
@@ -109,20 +168,24 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     from their entries. ``paid[i]`` is the penalty of watched bit i's project,
     ``reach[v, i]`` the least cost from node v to the destination through an
     arc of it; without ``reach_on`` every project counts as in reach (the
-    subset rule alone)."""
+    subset rule alone). ``slope``, ``toll`` and ``spill`` (by project) are
+    ``pricing.Tolls``: a label that cannot be completed above the bar by
+    their bounds is dropped (``_promising``)."""
     n = first.shape[0] - 1
     w_n = max(n_words, 1)
     cap = 1024
     e_node = np.empty(cap, np.int64)
     e_cost = np.empty(cap, np.float64)
     e_pen = np.empty(cap, np.float64)
+    e_spill = np.empty(cap, np.float64)  # spill of the label's projects
     e_pred = np.empty(cap, np.int64)
     e_arc = np.empty(cap, np.int64)
     e_mask = np.zeros((cap, w_n), np.uint64)
     e_live = np.zeros((cap, w_n), np.uint64)
     t_live = np.zeros(w_n, np.uint64)
-    nxt = np.empty(cap, np.int64)  # next label kept at the same node
-    lab = np.full(n, -1, np.int64)  # first label kept at a node
+    nxt = np.empty(cap, np.int64)  # next label kept at the same node, by penalty
+    lab = np.full(n, -1, np.int64)  # the label paying least kept at a node
+    v_cost = np.full(n, -np.inf)  # the dearest label kept at a node
     heap = np.empty(cap, np.int64)
     hn = 0
     tmp = np.zeros(w_n, np.uint64)
@@ -136,6 +199,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     e_node[0] = origin
     e_cost[0] = 0.0
     e_pen[0] = 0.0
+    e_spill[0] = 0.0
     e_pred[0] = -1
     e_arc[0] = -1
     ne = 1
@@ -173,35 +237,16 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
         cost = e_cost[e]
         pen = e_pen[e]
         top = _cost_below(scale, eps, bar + pen)
-        if cost + to_dest[v] >= top:
+        if cost + to_dest[v] >= top or not _promising(scale, eps, bar, pen, cost, top, to_dest[v],
+                                                      slope, toll, v, e_spill[e]):
             continue
-        # dominated by a label kept at v?
-        dom = False
-        lb = lab[v]
-        while lb >= 0:
-            if e_cost[lb] <= cost + tiny:
-                sub = True
-                for w in range(w_n):
-                    if e_mask[lb, w] & ~e_mask[e, w] != 0:
-                        sub = False
-                        break
-                if sub:
-                    dom = True
-                    break
-                if reach_on and e_pen[lb] <= pen:
-                    extra = 0.0
-                    for w in range(w_n):
-                        extra = _paid(extra, e_mask[e, w] & ~e_mask[lb, w] & e_live[e, w], w,
-                                      paid)
-                    if e_pen[lb] + extra <= pen:
-                        dom = True
-                        break
-            lb = nxt[lb]
-        if dom:
+        if _dominated(lab[v], nxt, e_cost, e_pen, e_mask, cost, pen, e_mask[e], e_live[e],
+                      reach_on, paid, w_n, tiny):
             continue
-        # drop the labels at v that this one dominates, then keep it
+        # drop the labels at v that this one dominates (labels are popped in order of
+        # cost, so only those costing as much as it can be), then keep it
         prev = -1
-        lb = lab[v]
+        lb = lab[v] if cost <= v_cost[v] else -1
         while lb >= 0:
             after = nxt[lb]
             drop = False
@@ -225,8 +270,18 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             else:
                 prev = lb
             lb = after
-        nxt[e] = lab[v]
-        lab[v] = e
+        prev = -1  # in order of penalty
+        lb = lab[v]
+        while lb >= 0 and e_pen[lb] <= pen:
+            prev = lb
+            lb = nxt[lb]
+        if prev < 0:
+            nxt[e] = lab[v]
+            lab[v] = e
+        else:
+            nxt[e] = nxt[prev]
+            nxt[prev] = e
+        v_cost[v] = max(v_cost[v], cost)
         if v == destination:
             score = scale * cost ** -eps - pen
             pos = nb
@@ -251,47 +306,31 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             for w in range(w_n):
                 tmp[w] = e_mask[e, w]
             npen = pen
+            nspill = e_spill[e]
             ntop = top
             j = proj[a]
             if j >= 0 and word[j] >= 0:
                 if tmp[word[j]] & bit[j] == 0:
                     tmp[word[j]] |= bit[j]
                     npen = pen + weight[j]
+                    nspill += spill[j]
                     if npen != pen:
                         ntop = _cost_below(scale, eps, bar + npen)
             ncost = cost + gc[a]
-            if ncost + to_dest[h] >= ntop:
+            if ncost + to_dest[h] >= ntop or not _promising(scale, eps, bar, npen, ncost, ntop,
+                                                            to_dest[h], slope, toll, h, nspill):
                 continue
             for w in range(w_n):
                 t_live[w] = _live(tmp[w], w, h, ncost, ntop, reach) if reach_on else tmp[w]
-            dom = False
-            lb = lab[h]
-            while lb >= 0:
-                if e_cost[lb] <= ncost + tiny:
-                    sub = True
-                    for w in range(w_n):
-                        if e_mask[lb, w] & ~tmp[w] != 0:
-                            sub = False
-                            break
-                    if sub:
-                        dom = True
-                        break
-                    if reach_on and e_pen[lb] <= npen:
-                        extra = 0.0
-                        for w in range(w_n):
-                            extra = _paid(extra, tmp[w] & ~e_mask[lb, w] & t_live[w], w,
-                                          paid)
-                        if e_pen[lb] + extra <= npen:
-                            dom = True
-                            break
-                lb = nxt[lb]
-            if dom:
+            if _dominated(lab[h], nxt, e_cost, e_pen, e_mask, ncost, npen, tmp, t_live,
+                          reach_on, paid, w_n, tiny):
                 continue
             if ne == e_node.shape[0]:
                 size = 2 * ne
                 e_node = _grow(e_node, size)
                 e_cost = _grow(e_cost, size)
                 e_pen = _grow(e_pen, size)
+                e_spill = _grow(e_spill, size)
                 e_pred = _grow(e_pred, size)
                 e_arc = _grow(e_arc, size)
                 nxt = _grow(nxt, size)
@@ -300,6 +339,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             e_node[ne] = h
             e_cost[ne] = ncost
             e_pen[ne] = npen
+            e_spill[ne] = nspill
             e_pred[ne] = e
             e_arc[ne] = a
             for w in range(w_n):
@@ -323,7 +363,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     if not complete:
         for i in range(hn):
             e = heap[i]
-            s = scale * (e_cost[e] + to_dest[e_node[e]]) ** -eps - e_pen[e]
+            s = _opened(scale, eps, bar, e_pen[e], e_cost[e], to_dest[e_node[e]], slope, toll,
+                        e_node[e], e_spill[e])
             if s > open_upper:
                 open_upper = s
     return nb, b_score[:nb], b_cost[:nb], b_entry[:nb], complete, open_upper, e_pred, e_arc

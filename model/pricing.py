@@ -34,6 +34,9 @@ from .preprocess import Prepared
 PY_CHECK_EVERY = 64  # pops between deadline checks, Python search
 REACH_MIN_ARCS = 300  # smaller flow nets leave every project in reach (FlowNet.reach)
 CHECK_EVERY = 1024  # pops between clock reads, compiled search
+# the slopes of the completion bounds (``tolls``), as multiples of the origin's chord slope
+TOLL_SLOPES = (0.0, 0.5, 1.0, 2.0)
+SAFE = 1e-9  # relative margin by which tolls are rounded down (``tolls``)
 
 
 class FlowNet:
@@ -272,6 +275,72 @@ def score_upper_bound(net: FlowNet, penalty: Mapping[str, float],
     return max(ub + margin, alt)
 
 
+@dataclass(frozen=True)
+class Tolls:
+    """Bounds on what a completion still costs a label, for both searches
+    (``tolls``): ``toll[i, v]`` is the least ``slope[i]`` * cost + spread
+    penalty of a path from node v to the destination; ``spill[j]`` the most
+    spread penalty project j's arcs can carry on a simple completion of a
+    label that has paid for j."""
+
+    slope: np.ndarray
+    toll: np.ndarray
+    spill: np.ndarray
+
+
+def tolls(net: FlowNet, weight: list[float], scale: float, floor: float) -> Tolls:
+    """Completion bounds for a search at these penalties (one Dijkstra each).
+
+    A label at node v, cost c, penalties pen, the projects S paid for, can
+    only be completed above the bar by a path of cost x in [d0, top - c)
+    (d0 = to_dest[v], top the cost at which V = bar + pen) that pays at least
+    its spread penalty (``score_upper_bound``: a simple route crosses each of
+    project j's node pairs once) less the part on S's arcs: at most spill[j]
+    = w_j (pairs_j - 1) / pairs_j, one pair being crossed already. For any
+    slope s >= 0 the convex V(c + x) + s x is largest at an end of that range,
+    so the score is at most max(V(c + d0) + s d0, bar + pen + s (top - c))
+    - pen - toll_s[v] + spill[S] (``promising``). Slope 0 is the least
+    penalty alone; the others are multiples (TOLL_SLOPES) of the chord of V
+    from the cheapest route to the floor, the best single slope when the
+    label is the origin's. Rounded the safe way: tolls down, spills up.
+    Used where reach is (``FlowNet.reach``: REACH_MIN_ARCS arcs or more):
+    on smaller nets the labels do not explode, and the Dijkstras cost the
+    default workbook's sweep more than they save (7.5 -> 11.8 s)."""
+    g = net.graph
+    n = len(g.nodes)
+    d0 = float(g.to_dest[g.origin])
+    top = cost_below(scale, net.elasticity, floor)
+    chord = (scale * d0 ** -net.elasticity - floor) / (top - d0) \
+        if math.isfinite(top) and d0 < top else 0.0
+    slope = np.array([f * chord for f in TOLL_SLOPES if f == 0.0 or chord > 0.0])
+    w = np.array(weight, np.float64)
+    pairs = g.pairs[:len(w)]
+    spread = np.zeros(g.arcs)
+    charged = g.proj >= 0
+    spread[charged] = (w / pairs)[g.proj[charged]]
+    tail = np.repeat(np.arange(n), np.diff(g.first))
+    toll = np.stack([_costs_to(g.destination, tail, g.head, s * g.gc + spread, n)
+                     for s in slope]) * (1.0 - SAFE)
+    spill = np.zeros(len(w))  # (none for a one-pair project, also at an infinite penalty)
+    many = pairs > 1
+    spill[many] = w[many] * (pairs[many] - 1) / pairs[many] * (1.0 + SAFE)
+    return Tolls(slope, toll, spill)
+
+
+def promising(scale: float, eps: float, bar: float, pen: float, cost: float, top: float,
+              d0: float, t: Tolls, v: int, spilt: float) -> bool:
+    """Whether a label at node index v (cost, pen, spill ``spilt`` of its
+    projects) may still be completed above the bar (``tolls``); ``top`` is
+    the cost at which V = bar + pen. The compiled search has its copy."""
+    near = scale * (cost + d0) ** -eps
+    for i in range(t.slope.shape[0]):
+        s = float(t.slope[i])
+        far = bar + pen + s * (top - cost) if s > 0.0 else -math.inf
+        if max(near + s * d0, far) - pen - float(t.toll[i, v]) + spilt <= bar:
+            return False
+    return True
+
+
 def _dijkstra(g: Graph, w: np.ndarray) -> float:
     """Least total weight from the origin to the destination (weights >= 0)."""
     first, head, wl = g.first.tolist(), g.head.tolist(), w.tolist()
@@ -313,7 +382,8 @@ def search_routes(net: FlowNet, penalty: Mapping[str, float], floor: float, keep
 
     Labels (cost, penalty paid, penalised projects) are pruned per node: a
     label is dropped when even its cheapest completion cannot beat the bar
-    (``floor``, then the keep-th best route found), and when another label
+    (``floor``, then the keep-th best route found), or no completion can once
+    the penalties it must still pay are counted (``tolls``), and when another label
     reached the node no dearer and pays no more, counting in what it may still
     have to pay for the projects this label has paid for and a completion
     beating the bar could still reach (``FlowNet.reach``; projects left behind
@@ -354,7 +424,8 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     watched = sum(1 << i for i, w in enumerate(weight) if w > 0)
     best: list[tuple[float, float, int]] = []
     labels: dict[int, list[tuple[float, float, int, int]]] = {}  # (cost, pen, key, live)
-    heap: list[tuple[float, int, int, int, float, int]] = [(0.0, 0, net.origin, 0, 0.0, 0)]
+    heap: list[tuple[float, int, int, int, float, int, float]] = [
+        (0.0, 0, net.origin, 0, 0.0, 0, 0.0)]  # (cost, order, node, used, pen, live, spill)
     counter = 1
     bar = floor
     to_dest, out = net.to_dest, net.out
@@ -363,10 +434,19 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     found = net.reach(penalised) if penalised else None
     reach = found.tolist() if found is not None else []
     row = {v: i for i, v in enumerate(net.graph.nodes.tolist())}
+    t = tolls(net, weight, scale, floor) if found is not None else None
+    spill = t.spill.tolist() if t is not None else weight
     pops = 0
 
     def value(cost: float) -> float:
         return scale * cost ** -eps
+
+    def hopeful(node: int, cost: float, pen: float, top: float, sp: float) -> bool:
+        """``promising``, after the cheap test (the cheapest completion with no
+        more penalty)."""
+        d0 = to_dest.get(node, math.inf)
+        return cost + d0 < top and (t is None or promising(scale, eps, bar, pen, cost, top, d0,
+                                                           t, row[node], sp))
 
     def dearest(pen: float) -> float:
         """The cost below which a route paying ``pen`` scores above the bar."""
@@ -395,19 +475,31 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
         every completion that can beat the bar."""
         return s & ~key == 0 or (bool(reach) and p <= pen and p + paid(key & ~s & alive) <= pen)
 
+    def opened(cost: float, node: int, pen: float, sp: float) -> float:
+        """A bound on every completion of an open label: the best of
+        ``promising``'s bounds, or the bar."""
+        d0 = to_dest.get(node, math.inf)
+        near = value(cost + d0)
+        top = dearest(pen)
+        out = near - pen
+        for i in range(t.slope.shape[0] if t is not None else 0):
+            s = float(t.slope[i])
+            far = bar + pen + s * (top - cost) if s > 0.0 else -math.inf
+            out = min(out, max(near + s * d0, far) - pen - float(t.toll[i, row[node]]) + sp)
+        return max(out, bar)
+
     def dominated(node: int, cost: float, pen: float, key: int, alive: int) -> bool:
         return any(c <= cost + TINY and covers(c, p, s, cost, pen, key, alive)
                    for c, p, s, _ in labels.get(node, ()))
 
     while heap:
         if deadline is not None and pops % PY_CHECK_EVERY == 0 and deadline.expired():
-            open_upper = max(value(c + to_dest.get(v, math.inf)) - p
-                             for c, _, v, _, p, _ in heap)
+            open_upper = max(opened(c, v, p, sp) for c, _, v, _, p, _, sp in heap)
             return best, False, open_upper
         pops += 1
-        cost, _, v, used, pen, alive = heapq.heappop(heap)
+        cost, _, v, used, pen, alive, sp = heapq.heappop(heap)
         top = dearest(pen)
-        if cost + to_dest.get(v, math.inf) >= top:
+        if not hopeful(v, cost, pen, top, sp):
             continue
         key = used & watched
         if dominated(v, cost, pen, key, alive):
@@ -424,20 +516,21 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
                 bar = max(bar, best[-1][0])
             continue
         for head, gc, b in out.get(v, ()):
-            nused, npen, ntop = used, pen, top
+            nused, npen, ntop, nsp = used, pen, top, sp
             if b and not used & b:
                 nused = used | b
                 npen = pen + weight[b.bit_length() - 1]
+                nsp = sp + spill[b.bit_length() - 1]
                 if npen != pen:
                     ntop = dearest(npen)
             ncost = cost + gc
-            if ncost + to_dest.get(head, math.inf) >= ntop:
+            if not hopeful(head, ncost, npen, ntop, nsp):
                 continue
             nkey = nused & watched
             nalive = live(head, ncost, ntop, nkey)
             if dominated(head, ncost, npen, nkey, nalive):
                 continue
-            heapq.heappush(heap, (ncost, counter, head, nused, npen, nalive))
+            heapq.heappush(heap, (ncost, counter, head, nused, npen, nalive, nsp))
             counter += 1
     return best, True, -math.inf
 
@@ -459,6 +552,7 @@ PYTHON_BEFORE_COMPILE_S = 2.0
 COMPILE_ROOM_S = 10.0
 
 _NO_REACH = np.zeros((1, 1))  # the kernel's reach when it is not used
+_NO_TOLLS = Tolls(np.zeros(0), np.zeros((0, 1)), np.zeros(1))  # ... and its tolls
 
 _COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
 
@@ -503,7 +597,8 @@ def _load_kernel() -> bool:
         g = _tiny_graph()
         label_kernel.label_search(g.first, g.head, g.gc, g.proj, g.to_dest, np.zeros(1),
                                   np.zeros(1, np.int64), np.zeros(1, np.uint64), 1,
-                                  _NO_REACH, np.zeros(1), False, 0, 1,
+                                  _NO_REACH, np.zeros(1), False, _NO_TOLLS.slope,
+                                  _NO_TOLLS.toll, _NO_TOLLS.spill, 0, 1,
                                   1.0, 1.0, -math.inf, 1, math.inf, CHECK_EVERY, TINY)
     except Exception:  # no numba, or it cannot compile here: stay in Python
         _COMPILE["failed"] = True
@@ -536,12 +631,14 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
     n_watched = len(penalised)
     paid = np.array([weight[j] for j in penalised] or [0.0])  # by watched bit
     reach = net.reach(penalised) if penalised else None
+    t = tolls(net, weight, scale, floor) if reach is not None else _NO_TOLLS
     stop_at = deadline.at if deadline is not None else math.inf
     kernel.CANCELLED.check = (lambda: deadline.cancelled) if deadline is not None else None
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
-            reach if reach is not None else _NO_REACH, paid, reach is not None, g.origin,
+            reach if reach is not None else _NO_REACH, paid, reach is not None, t.slope, t.toll,
+            t.spill if len(t.spill) else np.zeros(1), g.origin,
             g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
             CHECK_EVERY, TINY)
     finally:

@@ -146,6 +146,109 @@ def test_compiled_and_python_searches_agree_step_for_step(compiled):
                     == compiled(net, weight, floor, keep, scale, None)), (seed, net.k, keep)
 
 
+def labelled_routes(net: FlowNet, weight: list[float], scale: float):
+    """Every simple route of the net's graph, scored, with the label each of
+    its prefixes makes: (score, [(node index, cost, pen, projects paid)])."""
+    g = net.graph
+    out = []
+
+    def walk(v: int, cost: float, pen: float, paid: frozenset[int], seen: set[int],
+             prefix: list) -> None:
+        prefix = prefix + [(v, cost, pen, paid)]
+        if v == g.destination:
+            out.append((scale * cost ** -net.elasticity - pen, prefix))
+            return
+        for a in range(g.first[v], g.first[v + 1]):
+            h, j = int(g.head[a]), int(g.proj[a])
+            if h in seen:
+                continue
+            new = j >= 0 and j not in paid
+            walk(h, cost + float(g.gc[a]), pen + (weight[j] if new else 0.0),
+                 paid | {j} if new else paid, seen | {h}, prefix)
+
+    walk(g.origin, 0.0, 0.0, frozenset(), {g.origin}, [])
+    return out
+
+
+def multi_pair_net(seed: int) -> FlowNet:
+    """Two parallel lines joined at every node: upgrade projects along runs of
+    one to four links of each line (several node pairs each), so that a route
+    can cross a project's pairs, leave it and come back."""
+    rng = random.Random(seed)
+    arcs: list[tuple[int, int, float, int]] = []
+    names: list[str] = []
+    length = 7
+    for line in (0, 1):
+        i = 0
+        while i < length:
+            run = rng.randint(1, 4)
+            names.append(f"U{line}{i}")
+            for k in range(i, min(length, i + run)):
+                u, v = line * (length + 1) + k, line * (length + 1) + k + 1
+                g = rng.uniform(1.0, 3.0)
+                arcs.append((u, v, g * 1.4, -1))  # the link as it is
+                arcs.append((u, v, g, len(names) - 1))  # upgraded
+                arcs.append((v, u, g, len(names) - 1))
+            i += run
+    for k in range(length + 1):  # cross links
+        g = rng.uniform(0.5, 2.0)
+        arcs.append((k, length + 1 + k, g, -1))
+        arcs.append((length + 1 + k, k, g, -1))
+    return net_of(arcs, 0, 2 * length + 1, names)
+
+
+def test_tolls_never_drop_a_label_that_leads_above_the_bar():
+    """``promising`` holds for every prefix of every simple route scoring above
+    the bar, at any bar: random instances, and nets whose projects span several
+    node pairs (where a label's spill counts)."""
+    rng = random.Random(5)
+    nets = [(net, penalty, scale) for _, net, penalty, scale in cases(range(25), trials=2)]
+    for seed in range(12):
+        net = multi_pair_net(seed)
+        top = net.value(net.to_dest[net.origin])
+        nets += [(net, {p: rng.uniform(0.0, 0.3 * top) for p in net.projects}, net.scale)
+                 for _ in range(4)]
+    checked = 0
+    for net, penalty, scale in nets:
+        weight = pricing._weights(net, penalty)
+        routes = labelled_routes(net, weight, scale)
+        best = max(score for score, _ in routes)
+        for bar in (best - abs(best) * rng.uniform(0.0, 0.5), best - abs(best) * 0.01):
+            t = pricing.tolls(net, weight, scale, bar)
+            assert len(t.slope) > 1 or bar <= 0  # slopes beyond 0 are tested
+            for score, prefix in routes:
+                if score <= bar:
+                    continue
+                for v, cost, pen, paid in prefix:
+                    top = pricing.cost_below(scale, net.elasticity, bar + pen)
+                    spilt = sum(float(t.spill[j]) for j in paid)
+                    assert pricing.promising(scale, net.elasticity, bar, pen, cost, top,
+                                             float(net.graph.to_dest[v]), t, v, spilt), \
+                        (net.k, bar, score, v)
+                    checked += 1
+    assert checked > 5000
+
+
+@pytest.mark.parametrize("engine", ["python", "compiled"])
+def test_the_search_finds_the_best_route_on_projects_of_several_pairs(engine, request):
+    """Both searches, tolls and all, against every simple route of nets whose
+    projects span several node pairs, at bars below and near the best."""
+    search = (pricing._search_python if engine == "python"
+              else request.getfixturevalue("compiled"))
+    rng = random.Random(6)
+    for seed in range(12):
+        net = multi_pair_net(seed)
+        top = net.value(net.to_dest[net.origin])
+        for _ in range(4):
+            penalty = {p: rng.uniform(0.0, 0.3 * top) for p in net.projects}
+            weight = pricing._weights(net, penalty)
+            best = max(score for score, _ in labelled_routes(net, weight, net.scale))
+            for floor in (best - abs(best) * rng.uniform(0.0, 0.5), best - 1e-6 * abs(best)):
+                for keep in (1, 3):
+                    found, complete, _ = search(net, weight, floor, keep, net.scale, None)
+                    assert complete and close(found[0][0], best), (seed, floor, keep)
+
+
 def net_of(arcs: list[tuple[int, int, float, int]], origin: int, destination: int,
            names: list[str]) -> FlowNet:
     """A FlowNet from (tail, head, cost, project index or -1) arcs."""
