@@ -43,6 +43,81 @@ def _stop(at: float) -> bool:
     return cancelled is not None and bool(cancelled())
 
 
+@njit(cache=True, nogil=True)
+def tolls_to(first, head, gc, proj, share, slope, shrink, destination):
+    """``pricing.toll_rows``: [i, v] the least sum over a path from node v to
+    the destination (inf where none) of (slope[i] * gc + share of the arc's
+    project) * shrink on its arcs; Dijkstra on the reversed arcs."""
+    n = first.shape[0] - 1
+    m = head.shape[0]
+    weights = np.empty((slope.shape[0], m))
+    for i in range(slope.shape[0]):
+        for a in range(m):
+            spread = share[proj[a]] if proj[a] >= 0 else 0.0
+            weights[i, a] = (slope[i] * gc[a] + spread) * shrink
+    # the reversed arcs, by head
+    rfirst = np.zeros(n + 1, np.int64)
+    for a in range(m):
+        rfirst[head[a] + 1] += 1
+    for v in range(n):
+        rfirst[v + 1] += rfirst[v]
+    rtail = np.empty(m, np.int64)
+    rarc = np.empty(m, np.int64)
+    fill = rfirst[:-1].copy()
+    for v in range(n):
+        for a in range(first[v], first[v + 1]):
+            h = head[a]
+            rtail[fill[h]] = v
+            rarc[fill[h]] = a
+            fill[h] += 1
+    out = np.full((weights.shape[0], n), np.inf)
+    hd = np.empty(m + 1, np.float64)
+    hv = np.empty(m + 1, np.int64)
+    for i in range(weights.shape[0]):
+        dist = out[i]
+        dist[destination] = 0.0
+        hd[0] = 0.0
+        hv[0] = destination
+        hn = 1
+        while hn > 0:
+            d = hd[0]
+            u = hv[0]
+            hn -= 1
+            if hn > 0:  # sift the last entry down from the root
+                ld, lv = hd[hn], hv[hn]
+                j = 0
+                while True:
+                    c = 2 * j + 1
+                    if c >= hn:
+                        break
+                    if c + 1 < hn and hd[c + 1] < hd[c]:
+                        c += 1
+                    if hd[c] < ld:
+                        hd[j], hv[j] = hd[c], hv[c]
+                        j = c
+                    else:
+                        break
+                hd[j], hv[j] = ld, lv
+            if d > dist[u]:
+                continue
+            for r in range(rfirst[u], rfirst[u + 1]):
+                t = rtail[r]
+                nd = d + weights[i, rarc[r]]
+                if nd < dist[t]:
+                    dist[t] = nd
+                    j = hn  # push, sifting up
+                    hn += 1
+                    while j > 0:
+                        p = (j - 1) // 2
+                        if hd[p] > nd:
+                            hd[j], hv[j] = hd[p], hv[p]
+                            j = p
+                        else:
+                            break
+                    hd[j], hv[j] = nd, t
+    return out
+
+
 @njit(cache=True)
 def _before(cost, a, b):
     return cost[a] < cost[b] or (cost[a] == cost[b] and a < b)
@@ -102,10 +177,12 @@ def _dominated(first, nxt, e_cost, e_pen, e_mask, cost, pen, mask, live, reach_o
 def _promising(scale, eps, bar, pen, cost, top, d0, slope, toll, v, spilt):
     """``pricing.promising``: whether the tolls leave a completion of the
     label scoring above the bar."""
+    if slope.shape[0] == 0:
+        return True
     near = scale * (cost + d0) ** -eps
     for i in range(slope.shape[0]):
         s = slope[i]
-        far = bar + pen + s * (top - cost) if s > 0.0 else -np.inf
+        far = bar + pen + s * (top - cost)
         if max(near + s * d0, far) - pen - toll[i, v] + spilt <= bar:
             return False
     return True
@@ -119,7 +196,7 @@ def _opened(scale, eps, bar, pen, cost, d0, slope, toll, v, spilt):
     out = near - pen
     for i in range(slope.shape[0]):
         s = slope[i]
-        far = bar + pen + s * (top - cost) if s > 0.0 else -np.inf
+        far = bar + pen + s * (top - cost)
         out = min(out, max(near + s * d0, far) - pen - toll[i, v] + spilt)
     return max(out, bar)
 
@@ -159,8 +236,8 @@ def _grow_rows(a, size):
 
 @njit(cache=True, nogil=True)
 def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, reach, paid, reach_on,
-                 slope, toll, spill, origin, destination, scale, eps, floor, keep, stop_at,
-                 check_every, tiny):
+                 slope, share, spill, shrink, toll_after, origin, destination, scale, eps, floor,
+                 keep, stop_at, check_every, tiny):
     """Best ``keep`` routes scoring above ``floor``: returns (count, scores,
     costs, entries, complete, open_upper, pred, arc). ``open_upper`` bounds
     every completion of the labels left open when the clock stopped the
@@ -168,9 +245,10 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     from their entries. ``paid[i]`` is the penalty of watched bit i's project,
     ``reach[v, i]`` the least cost from node v to the destination through an
     arc of it; without ``reach_on`` every project counts as in reach (the
-    subset rule alone). ``slope``, ``toll`` and ``spill`` (by project) are
-    ``pricing.Tolls``: a label that cannot be completed above the bar by
-    their bounds is dropped (``_promising``)."""
+    subset rule alone). ``slope``, ``share`` and ``spill`` (by project) are
+    ``pricing.Tolls`` (``shrink``: 1 - pricing.SAFE): from ``toll_after``
+    pops on, a label that cannot be completed above the bar by their bounds
+    is dropped (``_promising``)."""
     n = first.shape[0] - 1
     w_n = max(n_words, 1)
     cap = 1024
@@ -178,6 +256,8 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     e_cost = np.empty(cap, np.float64)
     e_pen = np.empty(cap, np.float64)
     e_spill = np.empty(cap, np.float64)  # spill of the label's projects
+    toll = np.zeros((slope.shape[0], n))
+    act = slope[:0]  # the slopes in use: none before toll_after pops
     e_pred = np.empty(cap, np.int64)
     e_arc = np.empty(cap, np.int64)
     e_mask = np.zeros((cap, w_n), np.uint64)
@@ -214,6 +294,9 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
             if stop:
                 complete = False
                 break
+        if pops == toll_after and slope.shape[0] > 0:
+            toll = tolls_to(first, head, gc, proj, share, slope, shrink, destination)
+            act = slope[:slope.shape[0]]
         pops += 1
         # pop the least (cost, entry)
         e = heap[0]
@@ -238,7 +321,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
         pen = e_pen[e]
         top = _cost_below(scale, eps, bar + pen)
         if cost + to_dest[v] >= top or not _promising(scale, eps, bar, pen, cost, top, to_dest[v],
-                                                      slope, toll, v, e_spill[e]):
+                                                      act, toll, v, e_spill[e]):
             continue
         if _dominated(lab[v], nxt, e_cost, e_pen, e_mask, cost, pen, e_mask[e], e_live[e],
                       reach_on, paid, w_n, tiny):
@@ -318,7 +401,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
                         ntop = _cost_below(scale, eps, bar + npen)
             ncost = cost + gc[a]
             if ncost + to_dest[h] >= ntop or not _promising(scale, eps, bar, npen, ncost, ntop,
-                                                            to_dest[h], slope, toll, h, nspill):
+                                                            to_dest[h], act, toll, h, nspill):
                 continue
             for w in range(w_n):
                 t_live[w] = _live(tmp[w], w, h, ncost, ntop, reach) if reach_on else tmp[w]
@@ -363,7 +446,7 @@ def label_search(first, head, gc, proj, to_dest, weight, word, bit, n_words, rea
     if not complete:
         for i in range(hn):
             e = heap[i]
-            s = _opened(scale, eps, bar, e_pen[e], e_cost[e], to_dest[e_node[e]], slope, toll,
+            s = _opened(scale, eps, bar, e_pen[e], e_cost[e], to_dest[e_node[e]], act, toll,
                         e_node[e], e_spill[e])
             if s > open_upper:
                 open_upper = s

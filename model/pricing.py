@@ -34,9 +34,11 @@ from .preprocess import Prepared
 PY_CHECK_EVERY = 64  # pops between deadline checks, Python search
 REACH_MIN_ARCS = 300  # smaller flow nets leave every project in reach (FlowNet.reach)
 CHECK_EVERY = 1024  # pops between clock reads, compiled search
-# the slopes of the completion bounds (``tolls``), as multiples of the origin's chord slope
-TOLL_SLOPES = (0.0, 0.5, 1.0, 2.0)
+# the slopes of the completion bounds (``tolls``), as multiples of the origin's chord slope:
+# four (0, 0.5, 1, 2) pruned no more on longhaul 200/3 and cost chains 200/2 more per label
+TOLL_SLOPES = (1.0,)
 SAFE = 1e-9  # relative margin by which tolls are rounded down (``tolls``)
+TOLL_AFTER_POPS = 1024  # a search uses tolls from this many pops on (``tolls``)
 
 
 class FlowNet:
@@ -278,13 +280,14 @@ def score_upper_bound(net: FlowNet, penalty: Mapping[str, float],
 @dataclass(frozen=True)
 class Tolls:
     """Bounds on what a completion still costs a label, for both searches
-    (``tolls``): ``toll[i, v]`` is the least ``slope[i]`` * cost + spread
-    penalty of a path from node v to the destination; ``spill[j]`` the most
-    spread penalty project j's arcs can carry on a simple completion of a
-    label that has paid for j."""
+    (``tolls``): a label's toll at a node is the least sum of ``slope[i]``
+    * cost + spread penalty (``share`` of its project: its penalty over its
+    node pairs) on the arcs of a path to the destination (``toll_rows``);
+    ``spill[j]`` the most spread penalty project j's arcs can carry on a
+    simple completion of a label that has paid for j."""
 
     slope: np.ndarray
-    toll: np.ndarray
+    share: np.ndarray
     spill: np.ndarray
 
 
@@ -299,44 +302,61 @@ def tolls(net: FlowNet, weight: list[float], scale: float, floor: float) -> Toll
     = w_j (pairs_j - 1) / pairs_j, one pair being crossed already. For any
     slope s >= 0 the convex V(c + x) + s x is largest at an end of that range,
     so the score is at most max(V(c + d0) + s d0, bar + pen + s (top - c))
-    - pen - toll_s[v] + spill[S] (``promising``). Slope 0 is the least
-    penalty alone; the others are multiples (TOLL_SLOPES) of the chord of V
-    from the cheapest route to the floor, the best single slope when the
-    label is the origin's. Rounded the safe way: tolls down, spills up.
-    Used where reach is (``FlowNet.reach``: REACH_MIN_ARCS arcs or more):
-    on smaller nets the labels do not explode, and the Dijkstras cost the
-    default workbook's sweep more than they save (7.5 -> 11.8 s)."""
+    - pen - toll_s[v] + spill[S] (``promising``). The slopes are multiples
+    (TOLL_SLOPES) of the chord of V from the cheapest route to the floor, the
+    best single slope for the origin's label; none when the floor is not
+    positive (no chord). Rounded the safe way: tolls down, spills up.
+
+    Used where reach is (``FlowNet.reach``: REACH_MIN_ARCS arcs or more), and
+    only once a search has made TOLL_AFTER_POPS pops: most searches end
+    sooner, and their tolls cost more than they save (gauge 200/1: 3,036
+    searches, 0.6 s of tolls against 0.3 s saved; scipy's Dijkstra made it
+    3.9 s); on the default workbook's small nets, its sweep 7.5 -> 11.8 s.
+    With slope s > 0 the range's far end is finite: bar + pen >= floor > 0."""
     g = net.graph
-    n = len(g.nodes)
     d0 = float(g.to_dest[g.origin])
     top = cost_below(scale, net.elasticity, floor)
     chord = (scale * d0 ** -net.elasticity - floor) / (top - d0) \
         if math.isfinite(top) and d0 < top else 0.0
-    slope = np.array([f * chord for f in TOLL_SLOPES if f == 0.0 or chord > 0.0])
+    slope = np.array([f * chord for f in TOLL_SLOPES if chord > 0.0])
     w = np.array(weight, np.float64)
     pairs = g.pairs[:len(w)]
-    spread = np.zeros(g.arcs)
-    charged = g.proj >= 0
-    spread[charged] = (w / pairs)[g.proj[charged]]
-    tail = np.repeat(np.arange(n), np.diff(g.first))
-    toll = np.stack([_costs_to(g.destination, tail, g.head, s * g.gc + spread, n)
-                     for s in slope]) * (1.0 - SAFE)
     spill = np.zeros(len(w))  # (none for a one-pair project, also at an infinite penalty)
     many = pairs > 1
     spill[many] = w[many] * (pairs[many] - 1) / pairs[many] * (1.0 + SAFE)
-    return Tolls(slope, toll, spill)
+    return Tolls(slope, w / pairs, spill)
+
+
+def toll_rows(g: Graph, t: Tolls) -> np.ndarray:
+    """[i, v]: node v's toll at ``t.slope[i]`` (``Tolls``), rounded down, by
+    the kernel's Dijkstra once it is loaded (7x faster than scipy's on these
+    nets), else by scipy's; the arcs' weights are made the same way by both."""
+    kernel = _COMPILE["kernel"]
+    if kernel is not None:
+        return kernel.tolls_to(g.first, g.head, g.gc, g.proj, t.share, t.slope, 1.0 - SAFE,
+                               g.destination)
+    spread = np.zeros(g.arcs)
+    charged = g.proj >= 0
+    spread[charged] = t.share[g.proj[charged]]
+    n = len(g.nodes)
+    tail = np.repeat(np.arange(n), np.diff(g.first))
+    return np.stack([_costs_to(g.destination, tail, g.head, (s * g.gc + spread) * (1.0 - SAFE),
+                               n) for s in t.slope]) if len(t.slope) else np.zeros((0, n))
 
 
 def promising(scale: float, eps: float, bar: float, pen: float, cost: float, top: float,
-              d0: float, t: Tolls, v: int, spilt: float) -> bool:
+              d0: float, slope: np.ndarray, toll: np.ndarray, v: int, spilt: float) -> bool:
     """Whether a label at node index v (cost, pen, spill ``spilt`` of its
-    projects) may still be completed above the bar (``tolls``); ``top`` is
-    the cost at which V = bar + pen. The compiled search has its copy."""
+    projects) may still be completed above the bar by the tolls (``tolls``;
+    ``toll`` from ``toll_rows``); ``top`` is the cost at which V = bar + pen.
+    The compiled search has its copy."""
+    if not len(slope):
+        return True
     near = scale * (cost + d0) ** -eps
-    for i in range(t.slope.shape[0]):
-        s = float(t.slope[i])
-        far = bar + pen + s * (top - cost) if s > 0.0 else -math.inf
-        if max(near + s * d0, far) - pen - float(t.toll[i, v]) + spilt <= bar:
+    for i in range(slope.shape[0]):
+        s = float(slope[i])
+        far = bar + pen + s * (top - cost)
+        if max(near + s * d0, far) - pen - float(toll[i, v]) + spilt <= bar:
             return False
     return True
 
@@ -436,6 +456,7 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
     row = {v: i for i, v in enumerate(net.graph.nodes.tolist())}
     t = tolls(net, weight, scale, floor) if found is not None else None
     spill = t.spill.tolist() if t is not None else weight
+    slope, toll = np.zeros(0), np.zeros((0, 0))  # no tolls before TOLL_AFTER_POPS pops
     pops = 0
 
     def value(cost: float) -> float:
@@ -445,8 +466,8 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
         """``promising``, after the cheap test (the cheapest completion with no
         more penalty)."""
         d0 = to_dest.get(node, math.inf)
-        return cost + d0 < top and (t is None or promising(scale, eps, bar, pen, cost, top, d0,
-                                                           t, row[node], sp))
+        return cost + d0 < top and promising(scale, eps, bar, pen, cost, top, d0, slope, toll,
+                                             row[node], sp)
 
     def dearest(pen: float) -> float:
         """The cost below which a route paying ``pen`` scores above the bar."""
@@ -482,10 +503,10 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
         near = value(cost + d0)
         top = dearest(pen)
         out = near - pen
-        for i in range(t.slope.shape[0] if t is not None else 0):
-            s = float(t.slope[i])
-            far = bar + pen + s * (top - cost) if s > 0.0 else -math.inf
-            out = min(out, max(near + s * d0, far) - pen - float(t.toll[i, row[node]]) + sp)
+        for i in range(slope.shape[0]):
+            s = float(slope[i])
+            far = bar + pen + s * (top - cost)
+            out = min(out, max(near + s * d0, far) - pen - float(toll[i, row[node]]) + sp)
         return max(out, bar)
 
     def dominated(node: int, cost: float, pen: float, key: int, alive: int) -> bool:
@@ -496,6 +517,8 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
         if deadline is not None and pops % PY_CHECK_EVERY == 0 and deadline.expired():
             open_upper = max(opened(c, v, p, sp) for c, _, v, _, p, _, sp in heap)
             return best, False, open_upper
+        if pops == TOLL_AFTER_POPS and t is not None:
+            slope, toll = t.slope, toll_rows(net.graph, t)
         pops += 1
         cost, _, v, used, pen, alive, sp = heapq.heappop(heap)
         top = dearest(pen)
@@ -552,7 +575,7 @@ PYTHON_BEFORE_COMPILE_S = 2.0
 COMPILE_ROOM_S = 10.0
 
 _NO_REACH = np.zeros((1, 1))  # the kernel's reach when it is not used
-_NO_TOLLS = Tolls(np.zeros(0), np.zeros((0, 1)), np.zeros(1))  # ... and its tolls
+_NO_TOLLS = Tolls(np.zeros(0), np.zeros(1), np.zeros(1))  # ... and its tolls
 
 _COMPILE: dict = {"kernel": None, "failed": False, "python_s": 0.0, "compile_s": 0.0}
 
@@ -598,8 +621,10 @@ def _load_kernel() -> bool:
         label_kernel.label_search(g.first, g.head, g.gc, g.proj, g.to_dest, np.zeros(1),
                                   np.zeros(1, np.int64), np.zeros(1, np.uint64), 1,
                                   _NO_REACH, np.zeros(1), False, _NO_TOLLS.slope,
-                                  _NO_TOLLS.toll, _NO_TOLLS.spill, 0, 1,
+                                  _NO_TOLLS.share, _NO_TOLLS.spill, 1.0, 0, 0, 1,
                                   1.0, 1.0, -math.inf, 1, math.inf, CHECK_EVERY, TINY)
+        label_kernel.tolls_to(g.first, g.head, g.gc, g.proj, np.ones(1), np.ones(1), 1.0,
+                              g.destination)
     except Exception:  # no numba, or it cannot compile here: stay in Python
         _COMPILE["failed"] = True
         return False
@@ -637,8 +662,9 @@ def _search_compiled(net: FlowNet, weight: list[float], floor: float, keep: int,
     try:
         nb, scores, costs, entries, complete, open_upper, pred, arc = kernel.label_search(
             g.first, g.head, g.gc, g.proj, g.to_dest, w, word, bit, (n_watched + 63) // 64,
-            reach if reach is not None else _NO_REACH, paid, reach is not None, t.slope, t.toll,
-            t.spill if len(t.spill) else np.zeros(1), g.origin,
+            reach if reach is not None else _NO_REACH, paid, reach is not None, t.slope,
+            t.share if len(t.share) else np.zeros(1), t.spill if len(t.spill) else np.zeros(1),
+            1.0 - SAFE, TOLL_AFTER_POPS, g.origin,
             g.destination, scale, net.elasticity, float(floor), int(keep), stop_at,
             CHECK_EVERY, TINY)
     finally:

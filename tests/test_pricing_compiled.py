@@ -70,8 +70,10 @@ def close(a: float, b: float) -> bool:
 @pytest.fixture(autouse=True)
 def reach_everywhere(monkeypatch):
     """Work reach out on every net, however small (pricing.REACH_MIN_ARCS),
-    so that these small instances test the search's rule in full."""
+    and use tolls from a search's first pop (pricing.TOLL_AFTER_POPS), so
+    that these small instances test the search's rules in full."""
     monkeypatch.setattr(pricing, "REACH_MIN_ARCS", 0)
+    monkeypatch.setattr(pricing, "TOLL_AFTER_POPS", 0)
 
 
 @pytest.fixture(scope="module")
@@ -197,10 +199,12 @@ def multi_pair_net(seed: int) -> FlowNet:
     return net_of(arcs, 0, 2 * length + 1, names)
 
 
-def test_tolls_never_drop_a_label_that_leads_above_the_bar():
+@pytest.mark.parametrize("slopes", [pricing.TOLL_SLOPES, (0.25, 0.5, 2.0, 4.0)])
+def test_tolls_never_drop_a_label_that_leads_above_the_bar(slopes, monkeypatch):
     """``promising`` holds for every prefix of every simple route scoring above
-    the bar, at any bar: random instances, and nets whose projects span several
-    node pairs (where a label's spill counts)."""
+    the bar, at any bar and slope: random instances, and nets whose projects
+    span several node pairs (where a label's spill counts)."""
+    monkeypatch.setattr(pricing, "TOLL_SLOPES", slopes)
     rng = random.Random(5)
     nets = [(net, penalty, scale) for _, net, penalty, scale in cases(range(25), trials=2)]
     for seed in range(12):
@@ -215,7 +219,8 @@ def test_tolls_never_drop_a_label_that_leads_above_the_bar():
         best = max(score for score, _ in routes)
         for bar in (best - abs(best) * rng.uniform(0.0, 0.5), best - abs(best) * 0.01):
             t = pricing.tolls(net, weight, scale, bar)
-            assert len(t.slope) > 1 or bar <= 0  # slopes beyond 0 are tested
+            assert len(t.slope) == len(slopes) or bar <= 0
+            toll = pricing.toll_rows(net.graph, t)
             for score, prefix in routes:
                 if score <= bar:
                     continue
@@ -223,18 +228,23 @@ def test_tolls_never_drop_a_label_that_leads_above_the_bar():
                     top = pricing.cost_below(scale, net.elasticity, bar + pen)
                     spilt = sum(float(t.spill[j]) for j in paid)
                     assert pricing.promising(scale, net.elasticity, bar, pen, cost, top,
-                                             float(net.graph.to_dest[v]), t, v, spilt), \
+                                             float(net.graph.to_dest[v]), t.slope, toll, v,
+                                             spilt), \
                         (net.k, bar, score, v)
                     checked += 1
     assert checked > 5000
 
 
+@pytest.mark.parametrize("after", [0, 7])
 @pytest.mark.parametrize("engine", ["python", "compiled"])
-def test_the_search_finds_the_best_route_on_projects_of_several_pairs(engine, request):
-    """Both searches, tolls and all, against every simple route of nets whose
-    projects span several node pairs, at bars below and near the best."""
+def test_the_search_finds_the_best_route_on_projects_of_several_pairs(engine, after,
+                                                                      monkeypatch, request):
+    """Both searches, tolls and all (from the first pop, or the 8th), against
+    every simple route of nets whose projects span several node pairs, at
+    bars below and near the best."""
     search = (pricing._search_python if engine == "python"
               else request.getfixturevalue("compiled"))
+    monkeypatch.setattr(pricing, "TOLL_AFTER_POPS", after)
     rng = random.Random(6)
     for seed in range(12):
         net = multi_pair_net(seed)
@@ -247,6 +257,27 @@ def test_the_search_finds_the_best_route_on_projects_of_several_pairs(engine, re
                 for keep in (1, 3):
                     found, complete, _ = search(net, weight, floor, keep, net.scale, None)
                     assert complete and close(found[0][0], best), (seed, floor, keep)
+
+
+def test_the_compiled_tolls_agree_with_scipys(compiled, monkeypatch):
+    """``toll_rows``: the kernel's tolls equal those of scipy's Dijkstra, inf
+    where the destination is out of reach (an infinite penalty included)."""
+    rng = random.Random(3)
+    n = 0
+    for _, net, penalty, scale in cases(range(20), trials=2):
+        weight = pricing._weights(net, penalty)
+        if weight and rng.random() < 0.3:
+            weight[rng.randrange(len(weight))] = math.inf
+        t = pricing.tolls(net, weight, scale, 0.5 * net.value(net.to_dest[net.origin]))
+        ours = pricing.toll_rows(net.graph, t)
+        with monkeypatch.context() as m:
+            m.setitem(pricing._COMPILE, "kernel", None)
+            theirs = pricing.toll_rows(net.graph, t)
+        assert ours.shape == theirs.shape == (len(t.slope), len(net.graph.nodes))
+        assert np.array_equal(np.isinf(ours), np.isinf(theirs))
+        assert np.allclose(ours, theirs, rtol=1e-12, atol=0.0)
+        n += len(t.slope) > 0
+    assert n > 50
 
 
 def net_of(arcs: list[tuple[int, int, float, int]], origin: int, destination: int,
