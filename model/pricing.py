@@ -344,21 +344,27 @@ def toll_rows(g: Graph, t: Tolls) -> np.ndarray:
                                n) for s in t.slope]) if len(t.slope) else np.zeros((0, n))
 
 
-def promising(scale: float, eps: float, bar: float, pen: float, cost: float, top: float,
-              d0: float, slope: np.ndarray, toll: np.ndarray, v: int, spilt: float) -> bool:
-    """Whether a label at node index v (cost, pen, spill ``spilt`` of its
-    projects) may still be completed above the bar by the tolls (``tolls``;
-    ``toll`` from ``toll_rows``); ``top`` is the cost at which V = bar + pen.
-    The compiled search has its copy."""
+def toll_bound(scale: float, eps: float, bar: float, pen: float, cost: float, top: float,
+               d0: float, slope: np.ndarray, toll: np.ndarray, v: int, spilt: float) -> float:
+    """The tolls' bound (``tolls``; ``toll`` from ``toll_rows``) on the score
+    of any completion above the bar of a label at node index v (cost, pen,
+    spill ``spilt`` of its projects); ``top`` is the cost at which V = bar +
+    pen; inf without tolls. The compiled search has its copy."""
+    out = math.inf
     if not len(slope):
-        return True
+        return out
     near = scale * (cost + d0) ** -eps
     for i in range(slope.shape[0]):
         s = float(slope[i])
         far = bar + pen + s * (top - cost)
-        if max(near + s * d0, far) - pen - float(toll[i, v]) + spilt <= bar:
-            return False
-    return True
+        out = min(out, max(near + s * d0, far) - pen - float(toll[i, v]) + spilt)
+    return out
+
+
+def promising(scale: float, eps: float, bar: float, pen: float, cost: float, top: float,
+              d0: float, slope: np.ndarray, toll: np.ndarray, v: int, spilt: float) -> bool:
+    """Whether the tolls leave the label a completion above the bar."""
+    return toll_bound(scale, eps, bar, pen, cost, top, d0, slope, toll, v, spilt) > bar
 
 
 def _dijkstra(g: Graph, w: np.ndarray) -> float:
@@ -500,14 +506,9 @@ def _search_python(net: FlowNet, weight: list[float], floor: float, keep: int, s
         """A bound on every completion of an open label: the best of
         ``promising``'s bounds, or the bar."""
         d0 = to_dest.get(node, math.inf)
-        near = value(cost + d0)
-        top = dearest(pen)
-        out = near - pen
-        for i in range(slope.shape[0]):
-            s = float(slope[i])
-            far = bar + pen + s * (top - cost)
-            out = min(out, max(near + s * d0, far) - pen - float(toll[i, row[node]]) + sp)
-        return max(out, bar)
+        return max(min(value(cost + d0) - pen,
+                       toll_bound(scale, eps, bar, pen, cost, dearest(pen), d0, slope, toll,
+                                  row[node], sp)), bar)
 
     def dominated(node: int, cost: float, pen: float, key: int, alive: int) -> bool:
         return any(c <= cost + TINY and covers(c, p, s, cost, pen, key, alive)
