@@ -257,10 +257,7 @@ def score_upper_bound(net: FlowNet, penalty: Mapping[str, float],
     if not math.isfinite(c_min):
         return alt
     v_min = scale * c_min ** -eps
-    weight = np.array(_weights(net, penalty))
-    spread = np.zeros(g.arcs)
-    charged = g.proj >= 0
-    spread[charged] = (weight / g.pairs)[g.proj[charged]]
+    spread = _on_arcs(g, np.array(_weights(net, penalty)) / g.pairs)
     free = np.where(spread > 0, math.inf, g.gc)
     c_free = _dijkstra(g, free)
     if c_free <= c_min:
@@ -335,9 +332,7 @@ def toll_rows(g: Graph, t: Tolls) -> np.ndarray:
     if kernel is not None:
         return kernel.tolls_to(g.first, g.head, g.gc, g.proj, t.share, t.slope, 1.0 - SAFE,
                                g.destination)
-    spread = np.zeros(g.arcs)
-    charged = g.proj >= 0
-    spread[charged] = t.share[g.proj[charged]]
+    spread = _on_arcs(g, t.share)
     n = len(g.nodes)
     tail = np.repeat(np.arange(n), np.diff(g.first))
     return np.stack([_costs_to(g.destination, tail, g.head, (s * g.gc + spread) * (1.0 - SAFE),
@@ -365,6 +360,15 @@ def promising(scale: float, eps: float, bar: float, pen: float, cost: float, top
               d0: float, slope: np.ndarray, toll: np.ndarray, v: int, spilt: float) -> bool:
     """Whether the tolls leave the label a completion above the bar."""
     return toll_bound(scale, eps, bar, pen, cost, top, d0, slope, toll, v, spilt) > bar
+
+
+def _on_arcs(g: Graph, per_project: np.ndarray) -> np.ndarray:
+    """Each arc's value of its project (0 on arcs of none): the spread
+    penalties of ``score_upper_bound`` and of the tolls."""
+    out = np.zeros(g.arcs)
+    charged = g.proj >= 0
+    out[charged] = per_project[g.proj[charged]]
+    return out
 
 
 def _dijkstra(g: Graph, w: np.ndarray) -> float:
