@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .evaluate import Evaluation, applied, open_set
+from .evaluate import applied, open_set
 from .preprocess import Prepared
 
 if TYPE_CHECKING:
@@ -56,12 +56,13 @@ class Appraisal:
 
 
 def rule_of_half(potential: np.ndarray, c0: np.ndarray, elasticity: np.ndarray,
-                 done: Evaluation, nothing: Evaluation) -> np.ndarray:
+                 done: np.ndarray, nothing: np.ndarray) -> np.ndarray:
     """b_k = 0.5 (V_k(X) + V_k(D)) (SP_k(D) - SP_k(X)) / 1000 per flow, USD
-    million a year, for potentials P_k of that year (spec §10)."""
-    v_x = potential * (done.costs / c0) ** (-elasticity)
-    v_d = potential * (nothing.costs / c0) ** (-elasticity)
-    return 0.5 * (v_x + v_d) * (nothing.costs - done.costs) / 1000.0
+    million a year, for potentials P_k of that year and the costs SP_k of the
+    projects done (X) and of doing nothing (D) (spec §10)."""
+    v_x = potential * (done / c0) ** (-elasticity)
+    v_d = potential * (nothing / c0) ** (-elasticity)
+    return 0.5 * (v_x + v_d) * (nothing - done) / 1000.0
 
 
 def eirr(stream: Stream) -> float | None:
@@ -70,7 +71,8 @@ def eirr(stream: Stream) -> float | None:
     lowest is returned."""
     npv = stream.npv
     grid = np.concatenate([np.linspace(EIRR_LOW, 1.0, 400), np.geomspace(1.0, EIRR_HIGH, 200)])
-    values = np.array([npv(r) for r in grid])
+    values = ((1.0 + grid[:, None]) ** -np.arange(len(stream.years), dtype=float)) \
+        @ (stream.benefits - stream.capex)  # npv at every grid rate at once
     for i in range(len(grid) - 1):
         a, b = values[i], values[i + 1]
         if a == 0.0:
@@ -103,13 +105,16 @@ def appraise(stream: Stream, discount_pct: float) -> Appraisal:
                      100.0 * root if root is not None else None, stream)
 
 
-def appraise_plan(prep: Prepared, plan: Plan) -> Appraisal:
+def appraise_plan(prep: Prepared, plan: Plan,
+                  costs_of: Callable[[frozenset[str]], np.ndarray] | None = None) -> Appraisal:
     """Spec §10 for a plan: each year from base_year + 1 to the appraisal end,
     the rule-of-half benefit of the projects open that year against that
     year's do-nothing (committed projects open by then), and the total capex
     (financed and partners') as disbursed: spread over the construction years
     in a programme, all in base_year + 1 in a one-shot run (where the selected
-    and committed projects are open from base_year + 1)."""
+    and committed projects are open from base_year + 1). ``costs_of`` gives the
+    exact costs SP_k of an applied set (default: a full evaluation of each set
+    met, once)."""
     inst, timeline = prep.instance, prep.timeline
     params = inst.parameters
     first = params.base_year + 1
@@ -118,19 +123,13 @@ def appraise_plan(prep: Prepared, plan: Plan) -> Appraisal:
     base = np.array([f.base_volume_kt for f in inst.flows])
     growth = np.array([f.growth_pct for f in inst.flows]) / 100.0
     starts = dict(plan.starts)
-    cache: dict[frozenset[str], Evaluation] = {}
-
-    def evaluation(projects: frozenset[str]) -> Evaluation:
-        if projects not in cache:
-            cache[projects] = applied(prep, projects)
-        return cache[projects]
-
+    costs = costs_of if costs_of is not None else once(lambda done: applied(prep, done).costs)
     benefits = np.empty(len(years))
     capex = np.zeros(len(years))
     for i, t in enumerate(years):
         potential = base * (1.0 + growth) ** (min(t, params.horizon_year) - params.base_year)
-        done = evaluation(open_set(prep, starts, t))
-        nothing = evaluation(prep.open_in(t))
+        done = costs(open_set(prep, starts, t))
+        nothing = costs(prep.open_in(t))
         benefits[i] = float(rule_of_half(potential, prep.c0, elasticity, done, nothing).sum())
         for p, s in starts.items():
             project = inst.project(p)
@@ -139,6 +138,19 @@ def appraise_plan(prep: Prepared, plan: Plan) -> Appraisal:
             elif timeline.disbursing(project, s, t):
                 capex[i] += project.capex_musd / project.duration_years
     return appraise(Stream(tuple(years), benefits, capex), params.appraisal_discount_pct)
+
+
+def once(costs_of: Callable[[frozenset[str]], np.ndarray]
+         ) -> Callable[[frozenset[str]], np.ndarray]:
+    """costs_of, each applied set computed once (the do-nothing set recurs
+    every year, and in every plan appraised against the same one)."""
+    known: dict[frozenset[str], np.ndarray] = {}
+
+    def costs(projects: frozenset[str]) -> np.ndarray:
+        if projects not in known:
+            known[projects] = costs_of(projects)
+        return known[projects]
+    return costs
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .network import Paths, State, flow_costs, network_cost, route
+from .network import (Paths, State, flow_costs, network_cost, paths_by_time_value,
+                      project_arcs, route)
 from .preprocess import Prepared
 
 if TYPE_CHECKING:
@@ -84,7 +85,21 @@ def _volumes(prep: Prepared, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
 
 @dataclass(frozen=True)
-class Removals:
+class Costs:
+    """An applied set's exact costs and horizon volumes, without the routes."""
+
+    applied: frozenset[str]
+    costs: np.ndarray  # SP_k(x)
+    volumes: np.ndarray
+    objective: float
+
+    @property
+    def volume_kt(self) -> float:
+        return float(self.volumes.sum())
+
+
+@dataclass(frozen=True)
+class Removals(Costs):
     """One network's exact evaluation of an applied set, able to answer "and
     less these projects?" without searching from every origin again: removing
     projects cannot lower a flow's cost, and a flow whose route uses none of
@@ -95,21 +110,13 @@ class Removals:
     network only: a mixture (spec §11) goes through ``applied``."""
 
     prep: Prepared
-    applied: frozenset[str]
-    costs: np.ndarray
     uses: tuple[frozenset[str], ...]  # per flow: the projects its route uses
-    volumes: np.ndarray
-    objective: float
 
     @classmethod
     def of(cls, prep: Prepared, projects: frozenset[str]) -> Removals:
         ev = _one(prep, projects, {})
         uses = tuple(_projects(ev.route(prep, k)) for k in range(len(prep.instance.flows)))
-        return cls(prep, projects, ev.costs, uses, ev.volumes, ev.objective)
-
-    @property
-    def volume_kt(self) -> float:
-        return float(self.volumes.sum())
+        return cls(projects, ev.costs, ev.volumes, ev.objective, prep, uses)
 
     def less(self, projects: frozenset[str]) -> Removals:
         """The evaluation of ``projects``, a subset of the applied set."""
@@ -119,17 +126,84 @@ class Removals:
         touched = [k for k, used in enumerate(self.uses) if used & removed]
         if not touched:
             return dataclasses.replace(self, applied=projects)
-        inst = self.prep.instance
-        flows = [inst.flows[k] for k in touched]
-        some, paths = flow_costs(self.prep.network, flows, [inst.values_of_time[k]
-                                                            for k in touched], projects)
-        costs = self.costs.copy()
-        costs[touched] = some
+        costs, paths = _searched_again(self.prep, self.costs, touched, projects)
         uses = list(self.uses)
         for k in touched:
             uses[k] = _projects(_route(self.prep, paths, k))
         _, volumes, value = _volumes(self.prep, costs)
-        return Removals(self.prep, projects, costs, tuple(uses), volumes, value)
+        return Removals(projects, costs, volumes, value, self.prep, tuple(uses))
+
+
+# A flow is searched again unless its bound exceeds its cost by this share:
+# rounding in the bound's sums can never keep a flow whose route changes.
+ADD_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class Additions(Costs):
+    """One network's exact evaluation of an applied set, able to answer "and
+    these projects too?" without searching from every origin again. Adding
+    projects cannot raise a flow's cost. A route using a new state costs at
+    least the least cost from the origin to the tail of its first new state,
+    plus that state's cost, plus the least cost from the head of its last one
+    to the destination (on the network without them; a state is usable either
+    way, so that is the least cost from the destination). A flow whose cost is
+    below that bound keeps it; only the others are searched again (same
+    Dijkstra per origin, so the same costs as a full evaluation). The report's
+    reasons ask this of every project left out. One network only: a mixture
+    (spec §11) goes through ``applied``."""
+
+    prep: Prepared
+    # per value of time: its flows, and their least costs from the origin and
+    # from the destination to every node
+    near: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of(cls, prep: Prepared, projects: frozenset[str]) -> Additions:
+        ev = _one(prep, projects, {})
+        inst, net = prep.instance, prep.network
+        ends: dict[float, set[int]] = {}
+        for f, vot in zip(inst.flows, inst.values_of_time):
+            ends.setdefault(vot, set()).add(net.index[f.destination])
+        back = paths_by_time_value(net, projects, ends)
+        near = {}
+        for vot in ends:
+            ks = np.array([k for k, v in enumerate(inst.values_of_time) if v == vot])
+            out, home = ev.paths[vot], back[vot]
+            near[vot] = (ks, out.cost[[out.origins.index(net.index[inst.flows[k].origin])
+                                       for k in ks]],
+                         home.cost[[home.origins.index(net.index[inst.flows[k].destination])
+                                    for k in ks]])
+        return cls(projects, ev.costs, ev.volumes, ev.objective, prep, near)
+
+    def plus(self, projects: frozenset[str]) -> Costs:
+        """The evaluation of ``projects``, a superset of the applied set."""
+        if not self.applied <= projects:
+            raise ValueError("Additions.plus: only projects can be added, none removed")
+        tails, heads, money, hours = project_arcs(self.prep.network, projects - self.applied)
+        touched: list[int] = []
+        if len(tails):
+            for vot, (ks, out, home) in self.near.items():
+                bound = ((out[:, tails] + (money + vot * hours)).min(axis=1)
+                         + home[:, heads].min(axis=1))
+                touched += ks[~(bound > self.costs[ks] * (1.0 + ADD_SLACK))].tolist()
+        if not touched:
+            return Costs(projects, self.costs, self.volumes, self.objective)
+        costs, _ = _searched_again(self.prep, self.costs, sorted(touched), projects)
+        _, volumes, value = _volumes(self.prep, costs)
+        return Costs(projects, costs, volumes, value)
+
+
+def _searched_again(prep: Prepared, costs: np.ndarray, touched: list[int],
+                    projects: frozenset[str]) -> tuple[np.ndarray, dict[float, Paths]]:
+    """The costs with the touched flows searched again on ``projects``' network."""
+    inst = prep.instance
+    vots = inst.values_of_time  # made at each access: once here
+    some, paths = flow_costs(prep.network, [inst.flows[k] for k in touched],
+                             [vots[k] for k in touched], projects)
+    costs = costs.copy()
+    costs[touched] = some
+    return costs, paths
 
 
 def _projects(states: list[State]) -> frozenset[str]:

@@ -3,10 +3,12 @@ the exact marginal gain and appraisal (spec §10) of a returned portfolio."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
-from .appraisal import Appraisal, Marginal, appraise_plan, marginal
-from .evaluate import Removals, evaluate, evaluate_plan, open_set
+import numpy as np
+
+from .appraisal import Appraisal, Marginal, appraise_plan, marginal, once
+from .evaluate import Additions, Removals, applied, evaluate, evaluate_plan, open_set
 from .instance import Decision
 from .numerics import REL, within
 from .preprocess import Prepared, required_closure
@@ -26,10 +28,18 @@ class Explanation:
 def explain(outcome: Outcome, frontier: Sequence[FrontierPoint] = (),
             switching: dict[str, SwitchingValue] | None = None) -> Explanation:
     prep, plan = outcome.prep, outcome.plan
-    whole = appraise_plan(prep, plan)
-    shares = {p: marginal(whole, appraise_plan(prep, without(prep, plan, p)))
+    kept = None if prep.mixture else _horizon_removals(prep, plan)
+
+    def costs_of(projects: frozenset[str]) -> np.ndarray:
+        if kept is not None and projects <= kept.applied:
+            return kept.less(projects).costs
+        return applied(prep, projects).costs
+
+    costs = once(costs_of)  # shared: every plan below is appraised against the same do-nothing
+    whole = appraise_plan(prep, plan, costs)
+    shares = {p: marginal(whole, appraise_plan(prep, without(prep, plan, p), costs))
               for p in plan.selected}
-    return Explanation(marginal_gains(prep, plan),
+    return Explanation(marginal_gains(prep, plan, kept),
                        reasons(outcome.problem, plan, frontier), whole, shares,
                        dict(switching or {}))
 
@@ -40,15 +50,22 @@ def without(prep: Prepared, plan: Plan, p: str) -> Plan:
                       if p not in required_closure(prep.instance, q)))
 
 
-def marginal_gains(prep: Prepared, plan: Plan) -> dict[str, float]:
+def _horizon_removals(prep: Prepared, plan: Plan) -> Removals:
+    """The plan's horizon network (one network), ready to lose projects."""
+    return Removals.of(prep, open_set(prep, dict(plan.starts), prep.timeline.epochs[-1][0]))
+
+
+def marginal_gains(prep: Prepared, plan: Plan, kept: Removals | None = None
+                   ) -> dict[str, float]:
     """Exact volume (kt/yr, in the horizon year) lost if a selected project, and
-    the selected ones that require it, were dropped."""
+    the selected ones that require it, were dropped; ``kept``: the plan's
+    horizon network, if made already."""
     if prep.mixture:
         full = evaluate_plan(prep, plan).horizon.volume_kt
         return {p: full - evaluate_plan(prep, without(prep, plan, p)).horizon.volume_kt
                 for p in plan.selected}
     horizon = prep.timeline.epochs[-1][0]  # one network: re-search only the flows touched
-    kept = Removals.of(prep, open_set(prep, dict(plan.starts), horizon))
+    kept = kept if kept is not None else _horizon_removals(prep, plan)
     return {p: kept.volume_kt - kept.less(open_set(
         prep, dict(without(prep, plan, p).starts), horizon)).volume_kt for p in plan.selected}
 
@@ -66,8 +83,7 @@ def reasons(problem: PortfolioProblem, plan: Plan,
     for _, members in rival_sets(prep):
         for p in members:
             rivals.setdefault(p, set()).update(q for q in members if q != p)
-    base = evaluate(prep, selected).volume_kt
-    nothing = evaluate(prep, frozenset()).volume_kt
+    with_selected, alone = _adding(prep, selected), _adding(prep, frozenset())
     out: dict[str, str] = {}
     for proj in inst.projects:
         p = proj.project_id
@@ -87,12 +103,29 @@ def reasons(problem: PortfolioProblem, plan: Plan,
             state = "committed" if x in prep.committed else "selected"
             out[p] = f"alternative to {x}, which is {state}"
         else:
-            out[p] = _out_of_reach(problem, p, plan, base, nothing, list(frontier))
+            out[p] = _out_of_reach(problem, p, plan, with_selected, alone, list(frontier))
     return out
 
 
-def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan, base: float,
-                  nothing: float, frontier: list[FrontierPoint]) -> str:
+def _adding(prep: Prepared, selected: frozenset[str]) -> Callable[[frozenset[str]], float]:
+    """The exact volume (kt/yr) with these projects added to the selected and
+    committed ones; on one network only the flows the additions can reach are
+    searched again (``evaluate.Additions``), made on first use."""
+    if prep.mixture:
+        return lambda extra: evaluate(prep, selected | extra).volume_kt
+    start: list[Additions] = []
+
+    def volume(extra: frozenset[str]) -> float:
+        if not start:
+            start.append(Additions.of(prep, selected | prep.committed))
+        return start[0].plus(start[0].applied | extra).volume_kt
+    return volume
+
+
+def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan,
+                  with_selected: Callable[[frozenset[str]], float],
+                  alone_with: Callable[[frozenset[str]], float],
+                  frontier: list[FrontierPoint]) -> str:
     prep = problem.prep
     inst = prep.instance
     selected = plan.selected
@@ -100,7 +133,8 @@ def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan, base: float,
     blocked = [q for q in bundle if q in prep.blocked or q not in prep.decision]
     if blocked:
         return f"requires {blocked[0]}, which cannot be selected"
-    alone = evaluate(prep, bundle).volume_kt - nothing
+    nothing = alone_with(frozenset())
+    alone = alone_with(bundle) - nothing
     if alone <= REL * max(1.0, nothing):
         needed_by = sorted(q.project_id for q in inst.projects if q.project_id != p
                            and q.project_id in prep.decision
@@ -109,7 +143,8 @@ def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan, base: float,
             return ("no flow's route improves with it alone; it is a prerequisite of "
                     + ", ".join(needed_by))
         return "no flow's route improves"
-    extra = evaluate(prep, selected | bundle).volume_kt - base
+    base = with_selected(frozenset())
+    extra = with_selected(bundle) - base
     if extra <= REL * max(1.0, base):
         return ("no flow's route improves beyond what the selected projects already give"
                 f" (alone it would add {alone:,.1f} kt)")

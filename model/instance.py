@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import Enum
 from typing import Literal
 
@@ -278,9 +279,10 @@ class Instance:
         """The flow's own value of time, else the Parameters one (spec §3)."""
         return self.parameters.value_of_time if flow.value_of_time is None else flow.value_of_time
 
-    @property
+    @cached_property
     def values_of_time(self) -> tuple[float, ...]:
-        """Each flow's value of time, in flow order."""
+        """Each flow's value of time, in flow order (made once: the instance is
+        frozen, and evaluations ask for it per flow)."""
         return tuple(self.value_of_time(f) for f in self.flows)
 
     def weight(self, flow: Flow) -> float:
@@ -289,7 +291,8 @@ class Instance:
             return (flow.value_usd_per_t or 0.0) / 1000.0
         return 1.0
 
-    @property
+    @cached_property
     def committed(self) -> frozenset[str]:
+        """The committed projects (made once: ``required_closure`` asks at each call)."""
         return frozenset(p.project_id for p in self.projects
                          if p.decision is Decision.COMMITTED)

@@ -157,6 +157,14 @@ def _table(network: Network) -> _Table:
     return table
 
 
+def project_arcs(network: Network, projects: Iterable[str]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tail, head, money and hours of every directed state of these projects."""
+    t = _table(network)
+    mine = np.isin(t.project, [t.codes[p] for p in projects if p in t.codes])
+    return t.tail[mine], t.head[mine], t.money[mine], t.hours[mine]
+
+
 def _by_pair(network: Network, value_of_time: float) -> tuple[np.ndarray, np.ndarray,
                                                                 np.ndarray, np.ndarray]:
     """Every directed state sorted by node pair, cheapest first at this value

@@ -1,0 +1,128 @@
+"""Stage 6, evaluation with more projects (``evaluate.Additions``): searching
+again only the flows a new state could make cheaper must give exactly what a
+full evaluation gives and what the independent reading of the spec gives;
+and the report's reasons and appraisal shares, which use it and
+``Removals``, must equal what full evaluations give."""
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+import pytest
+
+from model.appraisal import appraise_plan, marginal
+from model.evaluate import Additions, evaluate
+from model import explain as explain_stage
+from model.config import RunConfig
+from model.explain import explain, reasons, without
+from model.preprocess import prepare
+from model.sequencer import optimise
+from tests import reference
+from tests.builders import flow, instance, proj, road, seg
+from tests.networks import grid_corridors
+
+
+def _supersets(seed: int, decision: list[str]) -> list[set[str]]:
+    """A random chain of project sets, each a superset of the one before."""
+    rng = random.Random(seed)
+    chain = [{p for p in decision if rng.random() < 0.2}]
+    rest = [p for p in decision if p not in chain[0]]
+    rng.shuffle(rest)
+    while rest:
+        step = rng.randint(1, 3)
+        chain.append(chain[-1] | set(rest[:step]))
+        rest = rest[step:]
+    return chain
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_plus_matches_a_full_evaluation_and_the_reference(seed):
+    gen = reference.random_instance(seed, own_time_values=seed % 2 == 1)
+    inst = gen.instance
+    if seed % 3 == 0:
+        inst = dataclasses.replace(inst, parameters=dataclasses.replace(
+            inst.parameters, objective="value"))
+    weighted = inst.parameters.objective == "value"
+    prep = prepare(inst)
+    chain = _supersets(seed, sorted(prep.decision))
+    start = Additions.of(prep, frozenset(chain[0]) | prep.committed)
+    for selected in chain[1:]:
+        got = start.plus(frozenset(selected) | prep.committed)
+        full = evaluate(prep, selected)
+        np.testing.assert_array_equal(got.costs, full.costs)
+        assert got.objective == full.objective
+        oracle = reference.volume(inst, set(selected), weighted=weighted)
+        assert got.objective == pytest.approx(oracle, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plus_on_a_grid_searches_again_only_where_needed(seed):
+    """On a 40-town grid each project alone, added to nothing and to a random
+    portfolio: the costs a full evaluation gives; and at least one project
+    leaves every flow's cost as it was without searching at all (the same
+    array back), so the screen is not searching every flow."""
+    inst, _ = grid_corridors(seed, projects=30, flows=12)
+    prep = prepare(inst)
+    rng = random.Random(seed)
+    portfolio = frozenset(p for p in prep.decision if rng.random() < 0.3)
+    unsearched = 0
+    for base in (frozenset(), portfolio):
+        start = Additions.of(prep, base | prep.committed)
+        for p in sorted(set(prep.decision) - base):
+            got = start.plus(start.applied | {p})
+            np.testing.assert_array_equal(got.costs, evaluate(prep, base | {p}).costs)
+            unsearched += got.costs is start.costs
+    assert unsearched > 0
+
+
+def test_plus_finds_a_route_through_two_new_states():
+    """A to D: the old road costs a lot; the new way is two planned links, each
+    a project's, one after the other (the route's first and last new states
+    differ). With both it is cheaper; with either alone there is no new way."""
+    inst = instance(
+        [seg("old", "A", "D", road(900, 40)), seg("ab", "A", "B", road(50, 80)),
+         seg("bc", "B", "C", road(100, 80), "planned"),
+         seg("cd", "C", "D", road(100, 80), "planned")],
+        [proj("P", 10), proj("Q", 10)],
+        [("P", "bc", road(100, 80)), ("Q", "cd", road(100, 80))],
+        [flow("A", "D", 100.0)])
+    prep = prepare(inst)
+    start = Additions.of(prep, frozenset())
+    assert start.plus(frozenset({"P"})).costs[0] == start.costs[0]
+    both = start.plus(frozenset({"P", "Q"}))
+    assert both.costs[0] < start.costs[0]
+    np.testing.assert_array_equal(both.costs, evaluate(prep, {"P", "Q"}).costs)
+
+
+def test_plus_refuses_to_remove_projects():
+    inst, _ = grid_corridors(0, projects=10, flows=5)
+    prep = prepare(inst)
+    some = next(iter(prep.decision))
+    start = Additions.of(prep, prep.committed | {some})
+    with pytest.raises(ValueError):
+        start.plus(prep.committed)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_reasons_and_appraisal_shares_equal_full_evaluations(seed, monkeypatch):
+    """One-shot grids and programmes, solved: every reason and every selected
+    project's appraisal share as full evaluations of each set give them."""
+    if seed % 2:
+        gen = reference.random_programme(seed)
+        inst, budget = gen.instance, gen.budget
+    else:
+        inst, budget = grid_corridors(seed, projects=30, flows=12)
+    outcome = optimise(inst, RunConfig(budget, time_limit_s=60))
+    prep, plan = outcome.prep, outcome.plan
+    assert plan.selected and set(prep.decision) - plan.selected
+    got = explain(outcome)
+    whole = appraise_plan(prep, plan)
+    assert (got.appraisal.npv_musd, got.appraisal.bcr, got.appraisal.eirr_pct) == (
+        whole.npv_musd, whole.bcr, whole.eirr_pct)
+    for p in plan.selected:
+        assert got.project_appraisal[p] == marginal(whole, appraise_plan(
+            prep, without(prep, plan, p)))
+    monkeypatch.setattr(explain_stage, "_adding", lambda prep, selected: (
+        lambda extra: evaluate(prep, selected | extra).volume_kt))
+    assert got.reasons == reasons(outcome.problem, plan)
