@@ -5,7 +5,6 @@ and the report's reasons and appraisal shares, which use it and
 ``Removals``, must equal what full evaluations give."""
 from __future__ import annotations
 
-import dataclasses
 import random
 
 import numpy as np
@@ -21,39 +20,17 @@ from model.sequencer import optimise
 from tests import reference
 from tests.builders import flow, instance, proj, road, seg
 from tests.networks import grid_corridors
-
-
-def _supersets(seed: int, decision: list[str]) -> list[set[str]]:
-    """A random chain of project sets, each a superset of the one before."""
-    rng = random.Random(seed)
-    chain = [{p for p in decision if rng.random() < 0.2}]
-    rest = [p for p in decision if p not in chain[0]]
-    rng.shuffle(rest)
-    while rest:
-        step = rng.randint(1, 3)
-        chain.append(chain[-1] | set(rest[:step]))
-        rest = rest[step:]
-    return chain
+from tests.test_removals import assert_exact, cases
 
 
 @pytest.mark.parametrize("seed", range(40))
 def test_plus_matches_a_full_evaluation_and_the_reference(seed):
-    gen = reference.random_instance(seed, own_time_values=seed % 2 == 1)
-    inst = gen.instance
-    if seed % 3 == 0:
-        inst = dataclasses.replace(inst, parameters=dataclasses.replace(
-            inst.parameters, objective="value"))
-    weighted = inst.parameters.objective == "value"
-    prep = prepare(inst)
-    chain = _supersets(seed, sorted(prep.decision))
+    """Along test_removals' chains of subsets, taken the other way."""
+    inst, prep, chain = cases(seed)
+    chain = chain[::-1]
     start = Additions.of(prep, frozenset(chain[0]) | prep.committed)
     for selected in chain[1:]:
-        got = start.plus(frozenset(selected) | prep.committed)
-        full = evaluate(prep, selected)
-        np.testing.assert_array_equal(got.costs, full.costs)
-        assert got.objective == full.objective
-        oracle = reference.volume(inst, set(selected), weighted=weighted)
-        assert got.objective == pytest.approx(oracle, rel=1e-9, abs=1e-9)
+        assert_exact(start.plus(frozenset(selected) | prep.committed), inst, prep, selected)
 
 
 @pytest.mark.parametrize("seed", range(6))

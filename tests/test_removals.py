@@ -21,7 +21,7 @@ from tests.builders import flow, instance, proj, road, seg
 from tests.networks import grid_corridors
 
 
-def _cases(seed: int):
+def cases(seed: int):
     """An instance (with committed projects, alternatives, own values of time)
     and a random chain of applied sets, each a subset of the one before."""
     gen = reference.random_instance(seed, own_time_values=seed % 2 == 1)
@@ -40,17 +40,23 @@ def _cases(seed: int):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_less_matches_a_full_evaluation_and_the_reference(seed):
-    inst, prep, chain = _cases(seed)
-    weighted = inst.parameters.objective == "value"
+    inst, prep, chain = cases(seed)
     kept = Removals.of(prep, frozenset(chain[0]) | prep.committed)
     for selected in chain[1:]:
         kept = kept.less(frozenset(selected) | prep.committed)
-        full = evaluate(prep, selected)
-        np.testing.assert_array_equal(kept.costs, full.costs)
-        assert kept.objective == full.objective
-        assert kept.volume_kt == pytest.approx(full.volume_kt, rel=1e-12)
-        oracle = reference.volume(inst, set(selected), weighted=weighted)
-        assert kept.objective == pytest.approx(oracle, rel=1e-9, abs=1e-9)
+        assert_exact(kept, inst, prep, selected)
+
+
+def assert_exact(got, inst, prep, selected) -> None:
+    """``got`` (costs, volumes, objective) as a full evaluation gives them,
+    and its objective as the reference's."""
+    full = evaluate(prep, selected)
+    np.testing.assert_array_equal(got.costs, full.costs)
+    assert got.objective == full.objective
+    assert got.volume_kt == pytest.approx(full.volume_kt, rel=1e-12)
+    weighted = inst.parameters.objective == "value"
+    oracle = reference.volume(inst, set(selected), weighted=weighted)
+    assert got.objective == pytest.approx(oracle, rel=1e-9, abs=1e-9)
 
 
 def test_less_re_searches_a_flow_whose_route_loses_its_project():
@@ -68,7 +74,7 @@ def test_less_re_searches_a_flow_whose_route_loses_its_project():
 
 
 def test_less_refuses_to_add_projects():
-    inst, prep, chain = _cases(1)
+    inst, prep, chain = cases(1)
     kept = Removals.of(prep, prep.committed)
     extra = next(iter(prep.decision))
     with pytest.raises(ValueError):
@@ -115,7 +121,7 @@ def _requires(inst, q: str) -> set[str]:
 def test_marginal_gains_match_the_reference(seed):
     """Each selected project's marginal gain (explain.py, by ``Removals``) is
     the trade the reference loses without it and what requires it."""
-    inst, prep, chain = _cases(seed)
+    inst, prep, chain = cases(seed)
     plan = Plan.of(chain[0])
     gains = marginal_gains(prep, plan)
     whole = reference.volume(inst, set(chain[0]))
