@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -224,6 +224,22 @@ def _expectation(prep: Prepared, members: tuple[tuple[float, Evaluation], ...]) 
 def evaluate(prep: Prepared, selected: frozenset[str] | set[str]) -> Evaluation:
     """Exact volumes with the selected projects and every committed one applied."""
     return applied(prep, frozenset(selected) | prep.committed)
+
+
+def adding(prep: Prepared, selected: frozenset[str]
+           ) -> Callable[[frozenset[str]], Costs | Evaluation]:
+    """``evaluate(prep, selected | extra)`` for many ``extra``, the same
+    figures: on one network by ``Additions`` (made at the first call), over a
+    mixture (spec §11) by full evaluations."""
+    if prep.mixture:
+        return lambda extra: evaluate(prep, selected | extra)
+    start: list[Additions] = []
+
+    def plus(extra: frozenset[str]) -> Costs:
+        if not start:
+            start.append(Additions.of(prep, frozenset(selected) | prep.committed))
+        return start[0].plus(start[0].applied | extra)
+    return plus
 
 
 def today(prep: Prepared) -> Evaluation:

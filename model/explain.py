@@ -8,7 +8,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .appraisal import Appraisal, Marginal, appraise_plan, marginal, once
-from .evaluate import Additions, Removals, applied, evaluate, evaluate_plan, open_set
+from .evaluate import (Costs, Evaluation, Removals, adding, applied, evaluate_plan,
+                       open_set)
 from .instance import Decision
 from .numerics import REL, within
 from .preprocess import Prepared, required_closure
@@ -83,7 +84,7 @@ def reasons(problem: PortfolioProblem, plan: Plan,
     for _, members in rival_sets(prep):
         for p in members:
             rivals.setdefault(p, set()).update(q for q in members if q != p)
-    with_selected, alone = _adding(prep, selected), _adding(prep, frozenset())
+    with_selected, alone = adding(prep, selected), adding(prep, frozenset())
     out: dict[str, str] = {}
     for proj in inst.projects:
         p = proj.project_id
@@ -107,24 +108,9 @@ def reasons(problem: PortfolioProblem, plan: Plan,
     return out
 
 
-def _adding(prep: Prepared, selected: frozenset[str]) -> Callable[[frozenset[str]], float]:
-    """The exact volume (kt/yr) with these projects added to the selected and
-    committed ones; on one network only the flows the additions can reach are
-    searched again (``evaluate.Additions``), made on first use."""
-    if prep.mixture:
-        return lambda extra: evaluate(prep, selected | extra).volume_kt
-    start: list[Additions] = []
-
-    def volume(extra: frozenset[str]) -> float:
-        if not start:
-            start.append(Additions.of(prep, selected | prep.committed))
-        return start[0].plus(start[0].applied | extra).volume_kt
-    return volume
-
-
 def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan,
-                  with_selected: Callable[[frozenset[str]], float],
-                  alone_with: Callable[[frozenset[str]], float],
+                  with_selected: Callable[[frozenset[str]], Costs | Evaluation],
+                  alone_with: Callable[[frozenset[str]], Costs | Evaluation],
                   frontier: list[FrontierPoint]) -> str:
     prep = problem.prep
     inst = prep.instance
@@ -133,8 +119,8 @@ def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan,
     blocked = [q for q in bundle if q in prep.blocked or q not in prep.decision]
     if blocked:
         return f"requires {blocked[0]}, which cannot be selected"
-    nothing = alone_with(frozenset())
-    alone = alone_with(bundle) - nothing
+    nothing = alone_with(frozenset()).volume_kt
+    alone = alone_with(bundle).volume_kt - nothing
     if alone <= REL * max(1.0, nothing):
         needed_by = sorted(q.project_id for q in inst.projects if q.project_id != p
                            and q.project_id in prep.decision
@@ -143,8 +129,8 @@ def _out_of_reach(problem: PortfolioProblem, p: str, plan: Plan,
             return ("no flow's route improves with it alone; it is a prerequisite of "
                     + ", ".join(needed_by))
         return "no flow's route improves"
-    base = with_selected(frozenset())
-    extra = with_selected(bundle) - base
+    base = with_selected(frozenset()).volume_kt
+    extra = with_selected(bundle).volume_kt - base
     if extra <= REL * max(1.0, base):
         return ("no flow's route improves beyond what the selected projects already give"
                 f" (alone it would add {alone:,.1f} kt)")

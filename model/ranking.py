@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evaluate import evaluate, evaluate_plan
+from .evaluate import adding, evaluate_plan
 from .numerics import REL
 from .preprocess import Prepared, required_closure
 from .problem import Plan, PortfolioProblem
@@ -56,13 +56,14 @@ def rank_projects(problem: PortfolioProblem) -> Ranked:
     start: frozenset[str] = frozenset()
     for p in prep.must_do:
         start |= required_closure(inst, p)
-    base = evaluate(prep, start).objective
+    plus = adding(prep, start)  # only the flows a bundle can reach are searched again
+    base = plus(frozenset()).objective
     scored = []
     for p in problem.projects:
         if p in start:
             continue
         bundle = required_closure(inst, p) - start
-        gain = evaluate(prep, start | bundle).objective - base
+        gain = plus(bundle).objective - base
         if gain > REL * max(1.0, abs(base)):
             scored.append(Candidate(p, frozenset(bundle), problem.spent(bundle), gain))
     scored.sort(key=lambda c: (0, 0.0, c.project_id) if c.cost == 0

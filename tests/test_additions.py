@@ -15,7 +15,9 @@ from model.evaluate import Additions, evaluate
 from model import explain as explain_stage
 from model.config import RunConfig
 from model.explain import explain, reasons, without
-from model.preprocess import prepare
+from model.preprocess import prepare, required_closure
+from model.problem import PortfolioProblem
+from model.ranking import rank_projects
 from model.sequencer import optimise
 from tests import reference
 from tests.builders import flow, instance, proj, road, seg
@@ -100,6 +102,28 @@ def test_reasons_and_appraisal_shares_equal_full_evaluations(seed, monkeypatch):
     for p in plan.selected:
         assert got.project_appraisal[p] == marginal(whole, appraise_plan(
             prep, without(prep, plan, p)))
-    monkeypatch.setattr(explain_stage, "_adding", lambda prep, selected: (
-        lambda extra: evaluate(prep, selected | extra).volume_kt))
+    monkeypatch.setattr(explain_stage, "adding", lambda prep, selected: (
+        lambda extra: evaluate(prep, selected | extra)))
     assert got.reasons == reasons(outcome.problem, plan)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_ranking_gains_match_the_reference(seed):
+    """The ranking's standalone gains (rank_projects, by ``Additions``) are
+    the reference's V(S + B_p) - V(S), and every project with a gain is
+    ranked."""
+    inst, prep, _ = cases(seed)
+    weighted = inst.parameters.objective == "value"
+    ranked = rank_projects(PortfolioProblem(prep, 1e9))
+    start = set(ranked.start)
+    base = reference.volume(inst, start, weighted=weighted)
+    got = {c.project_id: c for c in ranked.order}
+    for p in prep.decision:
+        if p in start:
+            continue
+        bundle = set(required_closure(inst, p)) - start
+        gain = reference.volume(inst, start | bundle, weighted=weighted) - base
+        if gain > 1e-6 * max(1.0, base):
+            assert got[p].gain == pytest.approx(gain, rel=1e-9, abs=1e-9)
+        elif p in got:
+            assert got[p].gain == pytest.approx(gain, abs=1e-6 * max(1.0, base))
