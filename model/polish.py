@@ -4,13 +4,13 @@ projects that buy nothing, never one that trails the benefit/cost ranking."""
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .clock import Deadline
-from .evaluate import Removals, open_set
+from .evaluate import Additions, Removals, evaluate_plan, open_set
 from .instance import Decision, Instance
 from .numerics import REL
-from .preprocess import required_closure
+from .preprocess import Prepared, required_closure
 from .problem import Plan, PortfolioProblem, objective
 from .ranking import Ranking
 from .solution import Solution
@@ -35,21 +35,22 @@ def _drops(problem: PortfolioProblem, starts: dict[str, int]
             yield p, rest
 
 
-def _neighbours(problem: PortfolioProblem, plan: Plan) -> Iterator[Plan]:
-    """Every plan one move away: add a project (with what it requires, each
-    at its earliest start), drop one (with what requires it), or drop one and
-    add another. The caller checks the rules (budget, envelopes, minimums)."""
+def _neighbours(problem: PortfolioProblem, plan: Plan) -> Iterator[tuple[Plan, Plan]]:
+    """Every plan one move away, with the plan it adds to: add a project (with
+    what it requires, each at its earliest start), drop one (with what
+    requires it), or drop one and add another. The caller checks the rules
+    (budget, envelopes, minimums)."""
     inst = problem.prep.instance
     starts = dict(plan.starts)
     outside = [p for p in problem.projects if p not in starts]
     drops = [rest for _, rest in _drops(problem, starts)]
-    for base in [starts] + drops:
-        if base is not starts:
-            yield Plan.scheduled(base)
+    for base in [Plan.scheduled(starts)] + [Plan.scheduled(d) for d in drops]:
+        if base.starts != plan.starts:
+            yield base, base
         for p in outside:
-            placed = problem.place(Plan.scheduled(base), required_closure(inst, p))
+            placed = problem.place(base, required_closure(inst, p))
             if placed is not None:
-                yield placed
+                yield base, placed
 
 
 def improve(problem: PortfolioProblem, plan: Plan, deadline: Deadline) -> Plan:
@@ -61,21 +62,44 @@ def improve(problem: PortfolioProblem, plan: Plan, deadline: Deadline) -> Plan:
     prep = problem.prep
     best, value = plan, objective(prep, plan)
     seen = {plan.starts}
+    value_of = _added_value(prep)
     while not deadline.expired():
         step, gain = None, REL * max(1.0, abs(value))
-        for trial in _neighbours(problem, best):
+        for base, trial in _neighbours(problem, best):
             if deadline.expired():
                 break
             if trial.starts in seen or not problem.fits(trial):
                 continue
             seen.add(trial.starts)
-            v = objective(prep, trial)
+            v = value_of(base, trial)
             if v - value > gain:
                 step, gain = trial, v - value
         if step is None:
             break
         best, value = step, value + gain
     return best
+
+
+def _added_value(prep: Prepared) -> Callable[[Plan, Plan], float]:
+    """The exact objective of a trial that adds to a base plan. In a one-shot
+    run on one network, by ``Additions`` over the base's open set: only the
+    flows the added projects can reach are searched again (the same figures
+    as ``objective``, which a programme or a mixture uses)."""
+    if prep.mixture or len(prep.timeline.epochs) > 1:
+        return lambda base, trial: objective(prep, trial)
+    year = prep.timeline.epochs[0][0]
+    near: dict[tuple, Additions] = {}
+
+    def value(base: Plan, trial: Plan) -> float:
+        def exact() -> float:
+            if base.starts not in near:
+                near.clear()  # the bases come one after another
+                near[base.starts] = Additions.of(prep, open_set(prep, dict(base.starts), year))
+            start, projects = near[base.starts], open_set(prep, dict(trial.starts), year)
+            return start.plus(projects).objective if start.applied <= projects \
+                else evaluate_plan(prep, trial).objective
+        return objective(prep, trial, exact)
+    return value
 
 
 def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:

@@ -20,7 +20,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .evaluate import PlanEvaluation, evaluate_plan
 from .instance import Decision, Envelope
@@ -382,15 +382,17 @@ class PortfolioProblem:
         return dataclasses.replace(self, forced=self.forced | {project})
 
 
-def objective(prep: Prepared, plan: Plan) -> float:
+def objective(prep: Prepared, plan: Plan, exact: Callable[[], float] | None = None) -> float:
     """The exact objective of a plan (spec §4; §9.2 W in a programme), kept
     with the prepared network: a solve asks for the same plan's several times
     (its start, the offers, the cut-back and idle checks; 26 evaluations a
-    scenario draw, 18 of them different)."""
+    scenario draw, 18 of them different). ``exact`` computes it another way
+    with the same figures (the local search's, by ``Additions``)."""
     known = prep.__dict__.setdefault("_objectives", {})
     value = known.get(plan.starts)
     if value is None:
-        value = known[plan.starts] = evaluate_plan(prep, plan).objective
+        value = known[plan.starts] = exact() if exact is not None \
+            else evaluate_plan(prep, plan).objective
     return value
 
 

@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 
 from model.appraisal import appraise_plan, marginal
-from model.evaluate import Additions, evaluate
+from model.clock import Deadline
+from model.evaluate import Additions, evaluate, evaluate_plan
 from model import explain as explain_stage
 from model.config import RunConfig
 from model.explain import explain, reasons, without
 from model.preprocess import prepare, required_closure
-from model.problem import PortfolioProblem
-from model.ranking import rank_projects
+from model.polish import improve
+from model.problem import Plan, PortfolioProblem
+from model.ranking import benefit_cost_ranking, rank_projects
 from model.sequencer import optimise
 from tests import reference
 from tests.builders import flow, instance, proj, road, seg
@@ -127,3 +129,18 @@ def test_ranking_gains_match_the_reference(seed):
             assert got[p].gain == pytest.approx(gain, rel=1e-9, abs=1e-9)
         elif p in got:
             assert got[p].gain == pytest.approx(gain, abs=1e-6 * max(1.0, base))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_value_the_local_search_met_is_a_full_evaluations(seed):
+    """polish.improve judges its trials by ``Additions`` over the plan they add
+    to: on 40-town grids from the ranking's portfolio, every trial's value it
+    kept equals a full evaluation's, and it met many (the check is not empty)."""
+    inst, budget = grid_corridors(seed, projects=30, flows=12)
+    prep = prepare(inst)
+    problem = PortfolioProblem(prep, budget)
+    improve(problem, benefit_cost_ranking(problem).plan, Deadline(60.0))
+    met = prep.__dict__["_objectives"]
+    assert len(met) > 50
+    for starts, value in met.items():
+        assert value == evaluate_plan(prep, Plan(starts)).objective
