@@ -7,6 +7,7 @@ solver's objective.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -123,7 +124,8 @@ def appraise_plan(prep: Prepared, plan: Plan,
     base = np.array([f.base_volume_kt for f in inst.flows])
     growth = np.array([f.growth_pct for f in inst.flows]) / 100.0
     starts = dict(plan.starts)
-    costs = costs_of if costs_of is not None else once(lambda done: applied(prep, done).costs)
+    costs = costs_of if costs_of is not None else functools.cache(
+        lambda done: applied(prep, done).costs)  # the do-nothing set recurs every year
     benefits = np.empty(len(years))
     capex = np.zeros(len(years))
     for i, t in enumerate(years):
@@ -138,19 +140,6 @@ def appraise_plan(prep: Prepared, plan: Plan,
             elif timeline.disbursing(project, s, t):
                 capex[i] += project.capex_musd / project.duration_years
     return appraise(Stream(tuple(years), benefits, capex), params.appraisal_discount_pct)
-
-
-def once(costs_of: Callable[[frozenset[str]], np.ndarray]
-         ) -> Callable[[frozenset[str]], np.ndarray]:
-    """costs_of, each applied set computed once (the do-nothing set recurs
-    every year, and in every plan appraised against the same one)."""
-    known: dict[frozenset[str], np.ndarray] = {}
-
-    def costs(projects: frozenset[str]) -> np.ndarray:
-        if projects not in known:
-            known[projects] = costs_of(projects)
-        return known[projects]
-    return costs
 
 
 @dataclass(frozen=True)

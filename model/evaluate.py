@@ -149,9 +149,10 @@ class Additions(Costs):
     to the destination (on the network without them; a state is usable either
     way, so that is the least cost from the destination). A flow whose cost is
     below that bound keeps it; only the others are searched again (same
-    Dijkstra per origin, so the same costs as a full evaluation). The report's
-    reasons ask this of every project left out. One network only: a mixture
-    (spec §11) goes through ``applied``."""
+    Dijkstra per origin, so the same costs as a full evaluation). The ranking
+    asks this of every project, the local search of every trial that adds to a
+    plan, the report's reasons of every project left out. One network only: a
+    mixture (spec §11) goes through ``applied``."""
 
     prep: Prepared
     # per value of time: its flows, and their least costs from the origin and

@@ -2,12 +2,13 @@
 the exact marginal gain and appraisal (spec §10) of a returned portfolio."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .appraisal import Appraisal, Marginal, appraise_plan, marginal, once
+from .appraisal import Appraisal, Marginal, appraise_plan, marginal
 from .evaluate import (Costs, Evaluation, Removals, adding, applied, evaluate_plan,
                        open_set)
 from .instance import Decision
@@ -31,16 +32,21 @@ def explain(outcome: Outcome, frontier: Sequence[FrontierPoint] = (),
     prep, plan = outcome.prep, outcome.plan
     kept = None if prep.mixture else _horizon_removals(prep, plan)
 
-    def costs_of(projects: frozenset[str]) -> np.ndarray:
+    @functools.cache
+    def exact(projects: frozenset[str]) -> Costs | Evaluation:
+        """Each applied set once (the marginal gains and the shares ask for the
+        same ones); within the plan's horizon network by ``Removals``."""
         if kept is not None and projects <= kept.applied:
-            return kept.less(projects).costs
-        return applied(prep, projects).costs
+            return kept.less(projects)
+        return applied(prep, projects)
 
-    costs = once(costs_of)  # shared: every plan below is appraised against the same do-nothing
+    def costs(projects: frozenset[str]) -> np.ndarray:
+        return exact(projects).costs
+
     whole = appraise_plan(prep, plan, costs)
     shares = {p: marginal(whole, appraise_plan(prep, without(prep, plan, p), costs))
               for p in plan.selected}
-    return Explanation(marginal_gains(prep, plan, kept),
+    return Explanation(marginal_gains(prep, plan, exact if kept is not None else None),
                        reasons(outcome.problem, plan, frontier), whole, shares,
                        dict(switching or {}))
 
@@ -56,19 +62,22 @@ def _horizon_removals(prep: Prepared, plan: Plan) -> Removals:
     return Removals.of(prep, open_set(prep, dict(plan.starts), prep.timeline.epochs[-1][0]))
 
 
-def marginal_gains(prep: Prepared, plan: Plan, kept: Removals | None = None
+def marginal_gains(prep: Prepared, plan: Plan,
+                   exact: Callable[[frozenset[str]], Costs | Evaluation] | None = None
                    ) -> dict[str, float]:
     """Exact volume (kt/yr, in the horizon year) lost if a selected project, and
-    the selected ones that require it, were dropped; ``kept``: the plan's
-    horizon network, if made already."""
+    the selected ones that require it, were dropped; ``exact`` evaluates a
+    subset of the plan's horizon set (default: by the plan's ``Removals``)."""
     if prep.mixture:
         full = evaluate_plan(prep, plan).horizon.volume_kt
         return {p: full - evaluate_plan(prep, without(prep, plan, p)).horizon.volume_kt
                 for p in plan.selected}
     horizon = prep.timeline.epochs[-1][0]  # one network: re-search only the flows touched
-    kept = kept if kept is not None else _horizon_removals(prep, plan)
-    return {p: kept.volume_kt - kept.less(open_set(
-        prep, dict(without(prep, plan, p).starts), horizon)).volume_kt for p in plan.selected}
+    if exact is None:
+        exact = _horizon_removals(prep, plan).less
+    whole = exact(open_set(prep, dict(plan.starts), horizon)).volume_kt
+    return {p: whole - exact(open_set(prep, dict(without(prep, plan, p).starts),
+                                      horizon)).volume_kt for p in plan.selected}
 
 
 def reasons(problem: PortfolioProblem, plan: Plan,
