@@ -7,7 +7,7 @@ import math
 from typing import Callable, Iterator
 
 from .clock import Deadline
-from .evaluate import Additions, Removals, evaluate_plan, open_set
+from .evaluate import Costs, Evaluation, Removals, adding, evaluate_plan, open_set
 from .instance import Decision, Instance
 from .numerics import REL
 from .preprocess import Prepared, required_closure
@@ -82,22 +82,21 @@ def improve(problem: PortfolioProblem, plan: Plan, deadline: Deadline) -> Plan:
 
 def _added_value(prep: Prepared) -> Callable[[Plan, Plan], float]:
     """The exact objective of a trial that adds to a base plan. In a one-shot
-    run on one network, by ``Additions`` over the base's open set: only the
-    flows the added projects can reach are searched again (the same figures
-    as ``objective``, which a programme or a mixture uses)."""
-    if prep.mixture or len(prep.timeline.epochs) > 1:
+    run, by ``evaluate.adding`` over the base: on one network only the flows
+    the added projects can reach are searched again (the same figures as
+    ``objective``, which a programme's epochs need)."""
+    if prep.timeline.programme:
         return lambda base, trial: objective(prep, trial)
-    year = prep.timeline.epochs[0][0]
-    near: dict[tuple, Additions] = {}
+    near: dict[tuple, Callable[[frozenset[str]], Costs | Evaluation]] = {}
 
     def value(base: Plan, trial: Plan) -> float:
         def exact() -> float:
+            if not base.selected <= trial.selected:
+                return evaluate_plan(prep, trial).objective
             if base.starts not in near:
                 near.clear()  # the bases come one after another
-                near[base.starts] = Additions.of(prep, open_set(prep, dict(base.starts), year))
-            start, projects = near[base.starts], open_set(prep, dict(trial.starts), year)
-            return start.plus(projects).objective if start.applied <= projects \
-                else evaluate_plan(prep, trial).objective
+                near[base.starts] = adding(prep, base.selected)
+            return near[base.starts](trial.selected - base.selected).objective
         return objective(prep, trial, exact)
     return value
 
