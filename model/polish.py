@@ -4,14 +4,14 @@ projects that buy nothing, never one that trails the benefit/cost ranking."""
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 from .clock import Deadline
 from .evaluate import Costs, Evaluation, Removals, adding, evaluate_plan, open_set
 from .instance import Decision, Instance
 from .numerics import REL
 from .preprocess import Prepared, required_closure
-from .problem import Plan, PortfolioProblem, objective
+from .problem import Plan, PortfolioProblem, Var, objective
 from .ranking import Ranking
 from .solution import Solution
 
@@ -99,6 +99,27 @@ def _added_value(prep: Prepared) -> Callable[[Plan, Plan], float]:
             return near[base.starts](trial.selected - base.selected).objective
         return objective(prep, trial, exact)
     return value
+
+
+def rounded(problem: PortfolioProblem, values: Mapping[Var, float]) -> Plan | None:
+    """A plan near an LP solution: its projects in order of their LP level
+    (summed over start years), each placed with what it requires while the
+    rules allow; None when the plan misses them (a minimum, a must_do). A
+    root LP near its optimum with a budget that cuts through it rounds to
+    few projects at one half, and the MIPs over the routes may have little
+    time."""
+    inst = problem.prep.instance
+    level: dict[str, float] = {}
+    for (p, _), x in values.items():
+        level[p] = level.get(p, 0.0) + x
+    plan = Plan()
+    for p in sorted(level, key=lambda q: (-level[q], q)):
+        if level[p] <= REL:
+            break
+        placed = problem.place(plan, required_closure(inst, p))
+        if placed is not None:
+            plan = placed
+    return plan if problem.fits(plan) else None
 
 
 def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:

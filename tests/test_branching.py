@@ -37,6 +37,19 @@ def branch_alone(seed: int, monkeypatch: pytest.MonkeyPatch, generate=reference.
         solver.stats
 
 
+def every_seed_reaches_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every seed with a feasible portfolio is proven at the enumerated best,
+    with a bound no lower."""
+    for seed in SEEDS:
+        gen, sol, _ = branch_alone(seed, monkeypatch)
+        best = reference.best_portfolio(gen.instance, gen.budget)
+        if sol is None or best is None:
+            continue
+        assert sol.status == "optimal", seed
+        assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_branch_and_bound_alone_reaches_the_enumerated_best(seed, monkeypatch):
     gen, sol, _ = branch_alone(seed, monkeypatch)
@@ -222,11 +235,55 @@ def test_routes_added_after_an_lp_keep_column_generation_going(monkeypatch):
             self.master.routes_of(committed | frozenset(rounded ^ {p}))
 
     monkeypatch.setattr(RouteSolver, "_sampled_routes", after_lp)
-    for seed in SEEDS:
-        gen, sol, _ = branch_alone(seed, monkeypatch)
-        best = reference.best_portfolio(gen.instance, gen.budget)
-        if sol is None or best is None:
-            continue
-        assert sol.status == "optimal", seed
-        assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
-        assert sol.bound >= best[0] * (1 - 1e-9), seed
+    every_seed_reaches_the_best(monkeypatch)
+
+
+def test_screening_drops_the_smallest_penalties_up_to_the_cut():
+    """The smallest positive penalties go while what they sum to stays within
+    the cut; infinite, zero and negative ones stay."""
+    penalty = {"a": 0.5, "b": 0.1, "c": 2.0, "d": math.inf, "e": 0.0, "f": -1.0, "g": 0.3}
+    assert route_solver._screened(penalty, 0.0) is penalty
+    less_b = {p: v for p, v in penalty.items() if p != "b"}
+    assert route_solver._screened(penalty, 0.39) == less_b
+    assert route_solver._screened(penalty, 0.41) == {p: v for p, v in less_b.items() if p != "g"}
+    assert route_solver._screened(penalty, 1e9) == {"d": math.inf, "e": 0.0, "f": -1.0}
+    assert penalty["b"] == 0.1 and len(penalty) == 7  # the duals' own dict is left alone
+
+
+def test_screened_rounds_keep_the_bound_and_end_only_at_an_exact_round(monkeypatch):
+    """Rounds away from the LP's vertex search with penalties dropped (here
+    every one: SCREEN infinite, central duals from the first stalled round
+    on; one route a search, so a screened search keeps finding the route
+    that ignores every penalty). Their Lagrangian values must stay above the enumerated best, the
+    solve must reach it, and a root that says it converged must have an LP
+    that an exact search at its own duals cannot improve."""
+    monkeypatch.setattr(route_solver, "SCREEN", math.inf)
+    monkeypatch.setattr(route_solver, "LP_STILL", math.inf)
+    monkeypatch.setattr(route_solver, "CENTRAL_MIN_GAP", 0.0)
+    monkeypatch.setattr(route_solver, "CENTRAL_ROUND_SHARE", 1.0)
+    monkeypatch.setattr(route_solver, "ROUTES_PER_FLOW", 1)  # found again and again
+    screen, price = route_solver._screened, RouteSolver.price
+    counts = {"screened": 0, "converged": 0}
+
+    def counted(penalty, cut):
+        out = screen(penalty, cut)
+        counts["screened"] += len(out) < len(penalty)
+        return out
+
+    def checked(self, deadline, *, root=False):
+        bound = price(self, deadline, root=root)
+        if root and self.converged:
+            counts["converged"] += 1
+            m, lp = self.master, self._last
+            for block in m.blocks:
+                floor = float(lp.duals[m.convexity[block.index]])
+                found = pricing.search_routes(block.net, m.penalties(block, lp.duals),
+                                              floor + 1e-7 * max(1.0, abs(floor)),
+                                              scale=block.scale)
+                assert not found.routes, (block.index, found.routes[0])
+        return bound
+
+    monkeypatch.setattr(route_solver, "_screened", counted)
+    monkeypatch.setattr(RouteSolver, "price", checked)
+    every_seed_reaches_the_best(monkeypatch)
+    assert counts["screened"] >= 20 and counts["converged"] >= 40, counts

@@ -2,13 +2,16 @@
 benefit/cost ranking's portfolio it ends on a portfolio that keeps the rules,
 is no worse, and that no single add, drop or one-for-one swap improves, each
 neighbour judged by the reference's own rules check and Dijkstra."""
+import random
+
 import pytest
 
 from model.clock import Deadline
 from model.preprocess import prepare
 from model.problem import PortfolioProblem
 from model.ranking import benefit_cost_ranking
-from model.polish import improve, repair
+from model.polish import improve, repair, rounded
+from model.preprocess import required_closure
 from model.problem import Plan
 from model.sequencer import optimise
 from tests import reference
@@ -94,3 +97,30 @@ def test_enough_hints_are_over_budget_and_cut_back():
             fixed = repair(problem, hint)
             cut += fixed is not None and fixed.selected < hint.selected
     assert cut >= 8
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_an_lp_solution_rounds_to_a_plan_no_project_can_join(seed):
+    """``rounded`` takes the projects in order of their LP level: the plan
+    keeps the rules, holds the highest-level project that fits alone, and no
+    project with a positive level left out can still be placed."""
+    gen = reference.random_instance(seed)
+    if reference.best_portfolio(gen.instance, gen.budget) is None:
+        return  # no plan keeps the rules
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget)
+    rng = random.Random(seed)
+    must = {p.project_id for p in gen.instance.projects if p.decision == "must_do"}
+    values = {(p, problem.windows[p][0]): 1.0 if p in must else rng.choice(
+        [0.0, 1.0, rng.random()]) for p in problem.projects}
+    plan = rounded(problem, values)
+    assert plan is not None and problem.fits(plan)
+    inst = problem.prep.instance
+    level = {p: x for (p, _), x in values.items()}
+    alone = [p for p in problem.projects if level[p] > 0
+             and problem.place(Plan(), required_closure(inst, p)) is not None]
+    if alone:  # everything before it fails alone, so it goes in first
+        top = min(alone, key=lambda p: (-level[p], p))
+        assert top in plan.selected, (top, plan.selected)
+    for p in problem.projects:
+        if level[p] > 0 and p not in plan.selected:
+            assert problem.place(plan, required_closure(inst, p)) is None, p
