@@ -112,13 +112,8 @@ def rounded(problem: PortfolioProblem, values: Mapping[Var, float]) -> Plan | No
     level: dict[str, float] = {}
     for (p, _), x in values.items():
         level[p] = level.get(p, 0.0) + x
-    plan = Plan()
-    for p in sorted(level, key=lambda q: (-level[q], q)):
-        if level[p] <= REL:
-            break
-        placed = problem.place(plan, required_closure(inst, p))
-        if placed is not None:
-            plan = placed
+    order = sorted((p for p in level if level[p] > REL), key=lambda q: (-level[q], q))
+    plan = problem.walk(required_closure(inst, p) for p in order)
     return plan if problem.fits(plan) else None
 
 

@@ -344,6 +344,16 @@ class PortfolioProblem:
                 return None
         return Plan.scheduled(starts)
 
+    def walk(self, bundles: Iterable[Iterable[str]], plan: Plan | None = None) -> Plan:
+        """Each bundle in turn added to the plan (``place``) where it can be;
+        one that cannot is passed over (spec §7's walk down a ranking)."""
+        plan = plan if plan is not None else Plan()
+        for bundle in bundles:
+            placed = self.place(plan, bundle)
+            if placed is not None:
+                plan = placed
+        return plan
+
     def prerequisites_first(self, projects: set[str]) -> list[str]:
         """The projects ordered so that each comes after what it requires."""
         ordered: list[str] = []

@@ -76,12 +76,7 @@ def benefit_cost_ranking(problem: PortfolioProblem, ranked: Ranked | None = None
     the rules, at the earliest starts the caps allow (spec §7, §9.2). Pass
     ``ranked`` to reuse the standalone gains."""
     ranked = ranked if ranked is not None else rank_projects(problem)
-    plan = problem.place(Plan(), ranked.start) or Plan()
-    for cand in ranked.order:
-        if cand.bundle <= plan.selected:
-            continue
-        trial = problem.place(plan, cand.bundle)
-        if trial is not None:
-            plan = trial
+    plan = problem.walk((cand.bundle for cand in ranked.order),
+                        problem.place(Plan(), ranked.start) or Plan())
     ev = evaluate_plan(problem.prep, plan)
     return Ranking(ranked.start, ranked.order, plan, ev.objective, ev.horizon.volume_kt)

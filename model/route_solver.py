@@ -70,9 +70,9 @@ LP_STILL = 1e-5  # relative: an LP value that moves less is stuck on a degenerat
 # than the simplex's warm re-solve (overlap 200/2, stalled at 0.0 %: proven in 25.5 s against
 # 10.9 s without central duals)
 CENTRAL_MIN_GAP = 0.01
-# a round away from the LP's vertex (smoothed or central duals) prices each flow with its
-# smallest project penalties dropped, as long as all it drops comes to at most this share
-# of the gap between the bound and the LP value (``_screened``)
+# a smoothed round (central ones are smoothed too) prices each flow with its smallest
+# project penalties dropped, as long as all it drops comes to at most this share of the gap
+# between the bound and the LP value (``_screened``)
 SCREEN = 0.05
 PROGRESS_EVERY_S = 5.0
 RELAX_S = 0.5  # at most this long past the deadline bounding the blocks a round left
@@ -380,9 +380,9 @@ class RouteSolver:
                   ) -> tuple[int, float, dict[Var, float], bool]:
         """One pricing round at ``duals``: each block's best routes scoring above
         its convexity multiplier, searched with at most ``cut`` of its
-        penalties dropped (``_screened``); routes found away from the LP's
-        own duals all enter, those that improve the LP at its own duals
-        are counted. Returns (routes
+        penalties dropped (``_screened``; only when smoothed); routes found
+        away from the LP's own duals all enter, those that improve the LP at
+        its own duals are counted. Returns (routes
         that improve the LP and were not in it: added now, or among those added
         after it was solved, ``unseen``; the Lagrangian value at ``duals``, the
         project variables' reduced costs there, whether every block was
@@ -394,7 +394,6 @@ class RouteSolver:
         left are bounded by the cheap relaxation (pricing.py)."""
         m = self.master
         smoothed = duals is not lp.duals
-        rescore = smoothed or cut > 0  # the searches' scores are not the LP's
         if smoothed or lp.central:  # the Lagrangian at any multipliers
             base, reduced = m.lagrangian(duals)
             columns = m.best_columns(duals)
@@ -426,10 +425,10 @@ class RouteSolver:
             floor = float(lp.duals[m.convexity[block.index]])
             tol = REL * max(1.0, abs(floor))
             for score, cost, used in priced.routes:
-                if rescore:
+                if smoothed:
                     score = block.scale * cost ** -block.net.elasticity - sum(
                         at_lp.get(p, 0.0) for p in used)
-                if (rescore or score > floor + tol) and (
+                if (smoothed or score > floor + tol) and (
                         m.add_route(block.family, cost, used)
                         or route_key(block.family, cost, used) in unseen):
                     added += score > floor + tol
@@ -500,13 +499,10 @@ class RouteSolver:
         stats.times["lp"] = time.perf_counter() - t0
         say(f"progress: {time.perf_counter() - t0:.1f} s: column generation bound {bound:,.1f}"
             f" ({len(m.routes)} routes, {stats.lp_iterations} LP solves)")
-        if root is not None:
-            state.offer(problem.plan_of(root.w), self._exact)
-            near = rounded(problem, root.w)
+        for near in (problem.plan_of(root.w if root is not None else {}),
+                     rounded(problem, root.w if root is not None else {})):
             if near is not None:
                 state.offer(near, self._exact)
-        else:
-            state.offer(problem.plan_of({}), self._exact)
         self._absorb(bound)
         root_s = stats.times["lp"]
         polishing = not self.prep.mixture
