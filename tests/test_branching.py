@@ -287,3 +287,38 @@ def test_screened_rounds_keep_the_bound_and_end_only_at_an_exact_round(monkeypat
     monkeypatch.setattr(RouteSolver, "price", checked)
     every_seed_reaches_the_best(monkeypatch)
     assert counts["screened"] >= 20 and counts["converged"] >= 40, counts
+
+
+def test_a_root_stopped_early_kicks_then_branches_to_the_best(monkeypatch):
+    """A root taken as not converged (as when its time runs out) hands the
+    solve to the iterated local search (``RouteSolver._kick``), which ends
+    after KICKS_IDLE fruitless kicks; branching then still reaches the
+    enumerated best with a bound no lower."""
+    price = RouteSolver.price
+
+    def unfinished(self, deadline, *, root=False):
+        bound = price(self, deadline, root=root)
+        self.converged = self.converged and not root
+        return bound
+
+    monkeypatch.setattr(RouteSolver, "price", unfinished)
+    kicked, kick = [], RouteSolver._kick
+
+    def counted(self, state, bound):
+        kicked.append(state.value)
+        kick(self, state, bound)
+
+    monkeypatch.setattr(RouteSolver, "_kick", counted)
+    for seed in range(30):
+        gen = reference.random_instance(seed)
+        problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+        best = reference.best_portfolio(gen.instance, gen.budget)
+        if check_feasibility(problem) or best is None:
+            continue
+        solver = RouteSolver(problem)
+        sol = solver.solve(problem, deadline=Deadline(60.0), gap=1e-9,
+                           start=benefit_cost_ranking(problem).plan)
+        assert sol.status == "optimal", seed
+        assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
+        assert sol.bound >= best[0] * (1 - 1e-9), seed
+    assert len(kicked) >= 15, len(kicked)

@@ -10,7 +10,7 @@ from model.clock import Deadline
 from model.preprocess import prepare
 from model.problem import PortfolioProblem
 from model.ranking import benefit_cost_ranking
-from model.polish import improve, repair, rounded
+from model.polish import improve, kicked, repair, rounded
 from model.preprocess import required_closure
 from model.problem import Plan
 from model.sequencer import optimise
@@ -124,3 +124,28 @@ def test_an_lp_solution_rounds_to_a_plan_no_project_can_join(seed):
     for p in problem.projects:
         if level[p] > 0 and p not in plan.selected:
             assert problem.place(plan, required_closure(inst, p)) is None, p
+
+
+def test_a_kick_drops_projects_with_what_requires_them():
+    """``kicked`` drops projects at random, each with every project that
+    requires it, never a must_do: what is left keeps the reference's rules,
+    and a plan with a project that may go loses at least one."""
+    dropped = 0
+    for seed in range(40):
+        gen = reference.random_instance(seed)
+        inst, budget = gen.instance, gen.budget
+        if reference.best_portfolio(inst, budget) is None:
+            continue
+        problem = PortfolioProblem(prepare(inst), budget)
+        plan = improve(problem, benefit_cost_ranking(problem).plan, Deadline(60.0))
+        must = {p.project_id for p in inst.projects if p.decision == "must_do"}
+        needed = set().union(*(required_closure(inst, p) for p in must))
+        rng = random.Random(seed)
+        for kicks in (1, 2, 3):
+            out = kicked(problem, plan, rng, kicks)
+            assert out.selected <= plan.selected
+            assert reference.feasible(inst, set(out.selected), budget), (seed, kicks)
+            gone = plan.selected - out.selected
+            assert bool(gone) == bool(plan.selected - needed), (seed, kicks)
+            dropped += any(required_closure(inst, q) - {q} for q in gone)
+    assert dropped >= 5  # kicks that took a project's dependants with it

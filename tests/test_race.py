@@ -100,14 +100,16 @@ class _Quiet(_Partner):
         return []
 
 
-@pytest.mark.parametrize("bound, threads, elapsed, kept", [
-    (float("inf"), 2, 30.0, False),  # no bound after a quarter of the time: its core goes
-    (float("inf"), 2, 20.0, True),  # ... not before
-    (float("inf"), 1, 30.0, True),  # ... and only to searches that can use it
-    (1e12, 2, 30.0, True),  # a partner with a bound stays
+@pytest.mark.parametrize("bound, threads, limit, running, kept", [
+    (float("inf"), 2, 300.0, 31.0, False),  # no bound a tenth of the time after it started:
+    (float("inf"), 2, 300.0, 29.0, True),  # its core goes, not before
+    (float("inf"), 2, 60.0, 9.0, True),  # ... and never before PARTNER_MIN_S
+    (float("inf"), 2, 60.0, 11.0, False),
+    (float("inf"), 1, 300.0, 31.0, True),  # ... and only to searches that can use it
+    (1e12, 2, 300.0, 31.0, True),  # a partner with a bound stays
 ])
 def test_a_partner_with_no_bound_after_its_grace_gives_its_core_to_pricing(
-        bound, threads, elapsed, kept):
+        bound, threads, limit, running, kept):
     import time
 
     from model.clock import Deadline
@@ -118,9 +120,10 @@ def test_a_partner_with_no_bound_after_its_grace_gives_its_core_to_pricing(
     problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
     solver = route_solver.RouteSolver(problem)
     solver.threads = threads
-    deadline = Deadline(100.0, start=time.perf_counter() - elapsed)
+    deadline = Deadline(limit, start=time.perf_counter() - running - 2.0)
     state = solver._solve = route_solver._SolveState(problem, deadline, 0.001, Plan(), 0.0)
     partner = solver.partner = _Quiet(bound)
+    solver._partner_since = time.perf_counter() - running
     solver.partner_factory = lambda *args: pytest.fail("a stopped partner is not restarted")
     solver._absorb(state.value + 1e9)  # far from settled
     assert (solver.partner is partner) == kept
