@@ -11,6 +11,7 @@ import pytest
 
 from model import pricing, route_solver
 from model.clock import Deadline
+from model.polish import improve
 from model.preprocess import prepare
 from model.problem import PortfolioProblem, check_feasibility, objective
 from model.ranking import benefit_cost_ranking
@@ -322,3 +323,21 @@ def test_a_root_stopped_early_kicks_then_branches_to_the_best(monkeypatch):
         assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
         assert sol.bound >= best[0] * (1 - 1e-9), seed
     assert len(kicked) >= 15, len(kicked)
+
+
+def test_no_kick_once_the_gap_is_closed(monkeypatch):
+    """The iterated local search stops as soon as the bound is within the gap of
+    the best portfolio: longhaul 120/2 was settled by the local search before
+    the kicks, which ran on to the time limit."""
+    gen = reference.random_instance(3)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    solver = RouteSolver(problem)
+    start = improve(problem, benefit_cost_ranking(problem).plan, Deadline(60.0))  # local optimum
+    state = route_solver._SolveState(problem, Deadline(30.0), 1e-4, start, 0.0)
+    monkeypatch.setattr(route_solver, "kicked",
+                        lambda *args: pytest.fail("a kick after the gap closed"))
+    solver._kick(state, state.value)  # the bound at the best portfolio: settled
+    calls = []
+    monkeypatch.setattr(route_solver, "kicked", lambda problem, plan, rng: calls.append(1) or plan)
+    solver._kick(state, state.value * 2 + 1e6)  # far from settled: KICKS_IDLE fruitless kicks
+    assert len(calls) == route_solver.KICKS_IDLE
