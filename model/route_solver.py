@@ -526,11 +526,8 @@ class RouteSolver:
                 return self._infeasible(deadline)
             if status is Status.FAILED:
                 break
-            before = state.value
             state.offer(chosen, self._exact)
             say(f"progress: MIP over the routes: best portfolio {state.value:,.1f}")
-            if not converged and state.value <= before:
-                break
             n = len(m.routes)
             self._routes_of(chosen)
             if len(m.routes) == n:
