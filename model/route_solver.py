@@ -566,8 +566,8 @@ class RouteSolver:
         gap is closed or the time is up: branching from its LP seldom lowers
         the bound in the time left (a node prices again, and the bound falls
         only once both children have; no run of the families did), but a
-        better portfolio narrows the gap (longhaul 200/3: 48,381.9 -> 48,448.3, the best known,
-        at the third to fifth kick, given 16-20 s)."""
+        better portfolio narrows the gap (longhaul 200/3: 48,381.9 ->
+        48,448.3, the best known, at the third to fifth kick, given 16-20 s)."""
         began, before, kicks, idle = time.perf_counter(), state.value, 0, 0
         rng = random.Random(0)  # the same kicks for the same run
         while not (state.deadline.expired() or state.settled(bound)) and idle < KICKS_IDLE:
@@ -576,7 +576,8 @@ class RouteSolver:
                                 state.deadline), self._exact)
             idle = 0 if state.value > value else idle + 1
             self._absorb(bound)
-        self._routes_of(state.best)
+        if state.value > before:  # the local search's plan has its routes already
+            self._routes_of(state.best)
         self._say(f"progress: {kicks} kicks of the local search: best portfolio {before:,.1f}"
                   f" -> {state.value:,.1f} in {time.perf_counter() - began:.1f} s")
 
