@@ -40,8 +40,9 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     does not settle quickly, if ``race`` gives the instance the problem was
     prepared from and the arc formulation models it (one-shot, no closures).
     With ``race`` the run has the machine: while no partner runs, the route
-    solver prices on PRICING_THREADS threads, and it draws SAMPLED_SETS open
-    sets from each root LP for routes."""
+    solver prices on PRICING_THREADS threads, it draws SAMPLED_SETS open
+    sets from each root LP for routes, and adds the routes one project away
+    from a root LP that stands still (``RouteSolver._neighbour_routes``)."""
     if config.formulation is Formulation.ARC:
         from .arc_solver import ArcSolver
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
@@ -51,6 +52,7 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     if race is not None:  # a run of its own, not a draw beside others on a worker
         solver.threads = min(PRICING_THREADS, os.cpu_count() or 1)
         solver.sampled_sets = SAMPLED_SETS
+        solver.neighbours = True
     prep = problem.prep
     if config.formulation is Formulation.AUTO and race is not None \
             and not prep.timeline.programme and not prep.mixture:
