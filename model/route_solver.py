@@ -187,10 +187,11 @@ class _Stabiliser:
         self._still = abs(lp.value - self._last) <= LP_STILL * self._size
         self._last = lp.value
 
-    @property
-    def still(self) -> bool:
-        """Whether the last LP's value stood still (LP_STILL)."""
-        return self._still
+    def stuck(self, bound: float) -> bool:
+        """Whether the last LP's value stood still (LP_STILL) more than
+        CENTRAL_MIN_GAP below the bound: a degenerate master, not a tail
+        that a few more rounds finish."""
+        return self._still and bound - self._last > CENTRAL_MIN_GAP * self._size
 
     def share(self) -> float:
         """The centre's share in the duals of the LP's first round."""
@@ -205,18 +206,14 @@ class _Stabiliser:
         old[:len(self.centre)] = self.centre[:len(duals)]
         return share * old + (1.0 - share) * duals
 
-    def priced(self, duals: np.ndarray, value: float, bound: float, share: float,
-               lp_value: float) -> None:
+    def priced(self, duals: np.ndarray, value: float, bound: float, share: float) -> None:
         """A round at ``duals`` gave Lagrangian ``value`` (``bound``: the least
         before it). A root round that fails to lower the bound starts the
-        smoothing, and central duals when the LP stood still more than
-        CENTRAL_MIN_GAP below the bound."""
+        smoothing, and central duals when the LP is ``stuck``."""
         if self.root and value >= bound and self.centre is not None:  # the bound stalled
             if not share:
                 self.smoothing = SMOOTHING
-            self.central = self.central or (
-                self._still and not self.slow
-                and bound - lp_value > CENTRAL_MIN_GAP * self._size)
+            self.central = self.central or (not self.slow and self.stuck(bound))
         if value < self.centre_value:
             self.centre, self.centre_value = duals, value
 
@@ -255,7 +252,7 @@ class RouteSolver:
         self._solve: _SolveState | None = None
         self.threads = 1  # label searches at once, when the cores are the solver's (_threads)
         self.sampled_sets = 0  # open sets drawn from each root LP for routes (_sampled_routes)
-        self.neighbours = False  # routes one project away from a root LP that stands still
+        self.neighbours = False  # routes one project away from a stuck root LP
         self._pool: ThreadPoolExecutor | None = None
         # in branch-and-bound, the largest bound of the nodes other than the one
         # being priced: a node's own bound is not the solve's
@@ -324,7 +321,7 @@ class RouteSolver:
             stab.solved(lp)
             if root:
                 self._sampled_routes(lp)
-                if stab.still:
+                if stab.stuck(bound):
                     self._neighbour_routes(lp, deadline)
             unseen = m.keys_since(known)  # routes the LP has not seen
             rounds = Deadline(CENTRAL_ROUND_SHARE * (deadline.at - deadline.start),
@@ -334,7 +331,7 @@ class RouteSolver:
                 duals = stab.mixed(lp.duals, share)
                 added, value, reduced, whole = self._price_at(duals, lp, bound, rounds, unseen,
                                                               self._cut(bound, lp, share))
-                stab.priced(duals, value, bound, share, lp.value)
+                stab.priced(duals, value, bound, share)
                 bound = min(bound, value)
                 if value < self._fixing[1]:
                     self._fixing = (reduced, value)
@@ -391,8 +388,8 @@ class RouteSolver:
     def _neighbour_routes(self, lp: LpSolution, deadline: Deadline) -> None:
         """Each flow's best route under every open set one project away from the
         LP's rounded one (w >= 1/2): each project outside opened with what it
-        requires, each inside closed with what requires it. A root LP that
-        stands still sits on a degenerate vertex: a move to a better portfolio
+        requires, each inside closed with what requires it. A root LP that is
+        stuck (``_Stabiliser.stuck``) sits on a degenerate vertex: a move to a better portfolio
         needs routes through the same new project on many flows at once, and
         pricing at its duals adds them one flow at a time (longhaul 200/3: the
         LP stood at 46,948 from round 3 to round 11 of 14 in 96 s; with these
