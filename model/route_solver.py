@@ -388,13 +388,13 @@ class RouteSolver:
     def _neighbour_routes(self, lp: LpSolution, deadline: Deadline) -> None:
         """Each flow's best route under every open set one project away from the
         LP's rounded one (w >= 1/2): each project outside opened with what it
-        requires, each inside closed with what requires it. A root LP that is
-        stuck (``_Stabiliser.stuck``) sits on a degenerate vertex: a move to a better portfolio
-        needs routes through the same new project on many flows at once, and
-        pricing at its duals adds them one flow at a time (longhaul 200/3: the
-        LP stood at 46,948 from round 3 to round 11 of 14 in 96 s; with these
-        routes added at its first standstill it rose to 48,143 by round 9 and
-        the bound at 96 s fell from 48,887 to 48,629). A set costs one
+        requires, each inside closed with what requires it. A stuck root LP
+        (``_Stabiliser.stuck``) sits on a degenerate vertex: a move to a
+        better portfolio needs routes through the same new project on many
+        flows at once, and pricing at its duals adds them one flow at a time
+        (longhaul 200/3: the LP stood at 46,948 from round 3 to round 11 of 14
+        in 96 s; with these routes it rose to 48,143 by round 9, and the bound
+        at 96 s fell from 48,887 to 48,572-48,657). A set costs one
         shortest-path pass per origin (0.01 s at 200 towns). One-shot runs
         of their own only, as ``_sampled_routes``."""
         if not self.neighbours or self.prep.timeline.programme:

@@ -42,7 +42,7 @@ def solver_for(problem: PortfolioProblem, config: RunConfig, on_log_line: Say | 
     With ``race`` the run has the machine: while no partner runs, the route
     solver prices on PRICING_THREADS threads, it draws SAMPLED_SETS open
     sets from each root LP for routes, and adds the routes one project away
-    from a root LP that stands still (``RouteSolver._neighbour_routes``)."""
+    from a stuck root LP (``RouteSolver._neighbour_routes``)."""
     if config.formulation is Formulation.ARC:
         from .arc_solver import ArcSolver
         return ArcSolver(problem, pwl_tolerance=config.pwl_tolerance, on_log_line=on_log_line)
