@@ -26,7 +26,7 @@ def _without(inst: Instance, starts: dict[str, int], p: str) -> dict[str, int] |
     return {q: s for q, s in starts.items() if q not in gone}
 
 
-def _drops(problem: PortfolioProblem, starts: dict[str, int]
+def drops(problem: PortfolioProblem, starts: dict[str, int]
            ) -> Iterator[tuple[str, dict[str, int]]]:
     """Each selected project that may go, with the starts left without it and
     what requires it (forced and must_do projects stay)."""
@@ -44,8 +44,8 @@ def _neighbours(problem: PortfolioProblem, plan: Plan) -> Iterator[tuple[Plan, P
     inst = problem.prep.instance
     starts = dict(plan.starts)
     outside = [p for p in problem.projects if p not in starts]
-    drops = [rest for _, rest in _drops(problem, starts)]
-    for base in [Plan.scheduled(starts)] + [Plan.scheduled(d) for d in drops]:
+    fewer = [rest for _, rest in drops(problem, starts)]
+    for base in [Plan.scheduled(starts)] + [Plan.scheduled(d) for d in fewer]:
         if base.starts != plan.starts:
             yield base, base
         for p in outside:
@@ -89,10 +89,10 @@ def kicked(problem: PortfolioProblem, plan: Plan, rng: random.Random, kicks: int
     portfolio known, at the third kick (16 s; 2 of 3 seeds)."""
     starts = dict(plan.starts)
     for _ in range(kicks):
-        drops = [rest for _, rest in _drops(problem, starts)]
-        if not drops:
+        fewer = [rest for _, rest in drops(problem, starts)]
+        if not fewer:
             break
-        starts = rng.choice(drops)
+        starts = rng.choice(fewer)
     return Plan.scheduled(starts)
 
 
@@ -151,7 +151,7 @@ def repair(problem: PortfolioProblem, plan: Plan) -> Plan | None:
         starts = dict(plan.starts)
         spent = problem.spent(plan.selected)
         best: tuple[float, str, Plan, float] | None = None
-        for p, rest in _drops(problem, starts):
+        for p, rest in drops(problem, starts):
             trial = Plan.scheduled(rest)
             freed = spent - problem.spent(trial.selected)
             v = objective(prep, trial)

@@ -38,7 +38,7 @@ import numpy as np
 from .clock import Deadline
 from .evaluate import open_set
 from .numerics import INTEGRAL, REL
-from .polish import improve, kicked, rounded
+from .polish import drops, improve, kicked, rounded
 from .preprocess import all_open_bound, required_closure
 from .pricing import Priced, compiled, score_upper_bound, search_routes
 from .problem import Plan, PortfolioProblem, Var, objective
@@ -322,7 +322,7 @@ class RouteSolver:
             if root:
                 self._sampled_routes(lp)
                 if stab.stuck(bound):
-                    self._neighbour_routes(lp, deadline)
+                    self._neighbour_routes(self._solve.problem, lp, deadline)
             unseen = m.keys_since(known)  # routes the LP has not seen
             rounds = Deadline(CENTRAL_ROUND_SHARE * (deadline.at - deadline.start),
                               parent=deadline) if lp.central else deadline
@@ -385,10 +385,12 @@ class RouteSolver:
             self.master.routes_of(committed | frozenset(
                 v[0] for v, x in lp.w.items() if rng.random() < x))
 
-    def _neighbour_routes(self, lp: LpSolution, deadline: Deadline) -> None:
+    def _neighbour_routes(self, problem: PortfolioProblem, lp: LpSolution,
+                          deadline: Deadline) -> None:
         """Each flow's best route under every open set one project away from the
         LP's rounded one (w >= 1/2): each project outside opened with what it
-        requires, each inside closed with what requires it. A stuck root LP
+        requires, each inside that may go closed with what requires it
+        (``polish.drops``: must_do and forced ones stay). A stuck root LP
         (``_Stabiliser.stuck``) sits on a degenerate vertex: a move to a
         better portfolio needs routes through the same new project on many
         flows at once, and pricing at its duals adds them one flow at a time
@@ -399,13 +401,12 @@ class RouteSolver:
         of their own only, as ``_sampled_routes``."""
         if not self.neighbours or self.prep.timeline.programme:
             return
-        inst = self.prep.instance
-        chosen = frozenset(v[0] for v, x in lp.w.items() if x >= 0.5)
-        base = self.prep.open_in(self.prep.timeline.epochs[0][0]) | chosen
-        sets = [base | {p} | required_closure(inst, p)
+        starts = {p: y for (p, y), x in lp.w.items() if x >= 0.5}
+        committed = self.prep.open_in(self.prep.timeline.epochs[0][0])
+        base = committed | frozenset(starts)
+        sets = [base | {p} | required_closure(self.prep.instance, p)
                 for p in self.prep.decision if p not in base]
-        sets += [base - {q for q in chosen if q == p or p in required_closure(inst, q)}
-                 for p in sorted(chosen)]
+        sets += [committed | frozenset(rest) for _, rest in drops(problem, starts)]
         for applied in dict.fromkeys(sets):
             if deadline.expired():
                 return
