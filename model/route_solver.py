@@ -64,6 +64,9 @@ SMOOTHING = 0.5  # share of the centre's duals in the duals a round prices at (`
 # they penalise more projects than a vertex's, and where routes cross many of them the
 # label searches can take far longer (longhaul 200/3: one round 52 s against 10 s)
 CENTRAL_ROUND_SHARE = 0.25
+# of a ``price`` call's time, for one flow's label search in a round (``_search``); a round
+# whose searches the cap cut short and that adds no route prices again without it
+SEARCH_SHARE = 0.01
 LP_STILL = 1e-5  # relative: an LP value that moves less is stuck on a degenerate optimum
 # ... and central duals only while the bound is this far above the LP value (relative): closer,
 # a few more rounds at the simplex's duals finish, and an interior point solve costs far more
@@ -327,20 +330,26 @@ class RouteSolver:
             rounds = Deadline(CENTRAL_ROUND_SHARE * (deadline.at - deadline.start),
                               parent=deadline) if lp.central else deadline
             share = stab.share()
+            cap = SEARCH_SHARE * (deadline.at - deadline.start)
             while True:
                 duals = stab.mixed(lp.duals, share)
-                added, value, reduced, whole = self._price_at(duals, lp, bound, rounds, unseen,
-                                                              self._cut(bound, lp, share))
+                added, value, reduced, whole, capped = self._price_at(
+                    duals, lp, bound, rounds, unseen, self._cut(bound, lp, share), cap)
                 stab.priced(duals, value, bound, share)
                 bound = min(bound, value)
                 if value < self._fixing[1]:
                     self._fixing = (reduced, value)
                 if root:
                     self._fix_at_root(reduced, value)
-                if not whole or added or not share:
+                if not whole or added:
                     break
-                share = 0.0
-                stab.mispriced()
+                if share:
+                    share = 0.0
+                    stab.mispriced()
+                elif capped:  # only a search run to its end proves the LP optimal
+                    cap = math.inf
+                else:
+                    break
             self.stats.lp_iterations += 1
             self.stats.central_rounds += lp.central
             self._say(f"route LP {self.stats.lp_iterations}: value {lp.value:,.4f}, bound"
@@ -413,17 +422,18 @@ class RouteSolver:
             self.master.routes_of(applied)
 
     def _price_at(self, duals: np.ndarray, lp: LpSolution, bound: float, deadline: Deadline,
-                  unseen: set[RouteKey], cut: float = 0.0
-                  ) -> tuple[int, float, dict[Var, float], bool]:
+                  unseen: set[RouteKey], cut: float = 0.0, cap: float = math.inf
+                  ) -> tuple[int, float, dict[Var, float], bool, bool]:
         """One pricing round at ``duals``: each block's best routes scoring above
         its convexity multiplier, searched with at most ``cut`` of its
-        penalties dropped (``_screened``; only when smoothed); routes found
+        penalties dropped (``_screened``; only when smoothed) and for at most
+        ``cap`` seconds (``_search``); routes found
         away from the LP's own duals all enter, those that improve the LP at
         its own duals are counted. Returns (routes
         that improve the LP and were not in it: added now, or among those added
         after it was solved, ``unseen``; the Lagrangian value at ``duals``, the
         project variables' reduced costs there, whether every block was
-        priced). The value is each block's
+        priced, whether the cap cut a search short). The value is each block's
         best score (at most its bound, as ``Priced.upper`` when a search was
         cut short; its columns' best, as some may leave the searched network:
         ``RouteMaster.best_columns``) plus the other rows' terms
@@ -437,8 +447,8 @@ class RouteSolver:
         else:  # a vertex's duals: strong duality, and every column priced out
             base = lp.value - sum(float(duals[r]) for r in m.convexity)
             reduced, columns = lp.reduced, np.full(len(m.blocks), -math.inf)
-        value, added = base, 0
-        searches = _Searches(self, duals, deadline, cut)
+        value, added, capped = base, 0, False
+        searches = _Searches(self, duals, deadline, cut, cap)
         for i, block in enumerate(m.blocks):
             if i % ABSORB_EVERY_BLOCKS == 0:
                 self._absorb(bound)
@@ -449,15 +459,16 @@ class RouteSolver:
                 until = time.perf_counter() + RELAX_S
                 for b in m.blocks[i:]:
                     if time.perf_counter() > until:
-                        return added, math.inf, reduced, False  # no time: no bound here
+                        return added, math.inf, reduced, False, capped  # no time: no bound
                     value += max(float(duals[m.convexity[b.index]]), columns[b.index],
                                  score_upper_bound(b.net, m.penalties(b, duals), b.scale))
-                return added, value, reduced, False
+                return added, value, reduced, False, capped
             if priced is _FRUITLESS:
                 value += max(pi, columns[block.index])
                 continue
             self._remember(block.index, pi, searches.seen(i), priced)
             value += max(pi, priced.upper, columns[block.index])  # also when cut short
+            capped = capped or not (priced.complete or deadline.expired())
             at_lp = m.penalties(block, lp.duals) if smoothed else penalty
             floor = float(lp.duals[m.convexity[block.index]])
             tol = REL * max(1.0, abs(floor))
@@ -469,18 +480,26 @@ class RouteSolver:
                         m.add_route(block.family, cost, used)
                         or route_key(block.family, cost, used) in unseen):
                     added += score > floor + tol
-        return added, value, reduced, True
+        return added, value, reduced, True, capped
 
     def _search(self, block: Block, pi: float, penalty: dict[str, float],
-                deadline: Deadline) -> Priced | None:
+                deadline: Deadline, cap: float = math.inf) -> Priced | None:
         """A block's label search at these duals; None once the deadline has
-        passed; _FRUITLESS when it cannot find anything (``_fruitless_still``)."""
+        passed; _FRUITLESS when it cannot find anything (``_fruitless_still``).
+
+        A compiled search stops after ``cap`` seconds with the routes it found
+        and a bound on the rest (``search_routes``): a few flows' searches
+        can take most of a round (longhaul 200/1 at 120 s: one took 9.4 s of
+        a 16.8 s round, another 3.9 s), and the bound falls with every round.
+        Not the Python search, run before the kernel loads: it decides
+        whether to load it by the time left."""
         if deadline.expired():
             return None
         if self._fruitless_still(block.index, pi, penalty):
             return _FRUITLESS
+        within = Deadline(cap, parent=deadline) if compiled() else deadline
         return search_routes(block.net, penalty, pi, keep=ROUTES_PER_FLOW, scale=block.scale,
-                             deadline=deadline)
+                             deadline=within)
 
     def _threads(self) -> int:
         """Label searches at once: ``threads`` when the second core is free (no
@@ -816,8 +835,9 @@ class _Searches:
     deadline has passed; a running one stops at its next clock read."""
 
     def __init__(self, solver: RouteSolver, duals: np.ndarray, deadline: Deadline,
-                 cut: float = 0.0):
+                 cut: float = 0.0, cap: float = math.inf):
         self.solver, self.duals_at, self.deadline, self.cut = solver, duals, deadline, cut
+        self.cap = cap
         self.blocks = solver.master.blocks
         self._asked: list[tuple[float, dict[str, float]]] = []
         self._seen: list[dict[str, float]] = []  # the penalties each search is given
@@ -846,13 +866,14 @@ class _Searches:
         """Block i's search (``RouteSolver._search``), the next ones started."""
         if not self.ahead:
             return self.solver._search(self.blocks[i], self.duals(i)[0], self.seen(i),
-                                       self.deadline)
+                                       self.deadline, self.cap)
         pool = self.solver._pool
         assert pool is not None  # made in __init__ when ahead
         for j in range(i, min(i + self.ahead + 1, len(self.blocks))):
             if j not in self._futures:
                 self._futures[j] = pool.submit(self.solver._search, self.blocks[j],
-                                               self.duals(j)[0], self.seen(j), self.deadline)
+                                               self.duals(j)[0], self.seen(j), self.deadline,
+                                               self.cap)
         return self._futures.pop(i).result()
 
     def stop(self) -> None:

@@ -336,13 +336,24 @@ def test_screened_rounds_keep_the_bound_and_end_only_at_an_exact_round(monkeypat
     monkeypatch.setattr(route_solver, "CENTRAL_MIN_GAP", 0.0)
     monkeypatch.setattr(route_solver, "CENTRAL_ROUND_SHARE", 1.0)
     monkeypatch.setattr(route_solver, "ROUTES_PER_FLOW", 1)  # found again and again
-    screen, price = route_solver._screened, RouteSolver.price
+    screen = route_solver._screened
     counts = {"screened": 0, "converged": 0}
 
     def counted(penalty, cut):
         out = screen(penalty, cut)
         counts["screened"] += len(out) < len(penalty)
         return out
+
+    monkeypatch.setattr(route_solver, "_screened", counted)
+    check_converged_roots(monkeypatch, counts)
+    every_seed_reaches_the_best(monkeypatch)
+    assert counts["screened"] >= 20 and counts["converged"] >= 40, counts
+
+
+def check_converged_roots(monkeypatch: pytest.MonkeyPatch, counts: dict[str, int]) -> None:
+    """Make every root that says it converged prove it: an exact search at its
+    LP's own duals finds no route that improves the LP (counted)."""
+    price = RouteSolver.price
 
     def checked(self, deadline, *, root=False):
         bound = price(self, deadline, root=root)
@@ -357,10 +368,29 @@ def test_screened_rounds_keep_the_bound_and_end_only_at_an_exact_round(monkeypat
                 assert not found.routes, (block.index, found.routes[0])
         return bound
 
-    monkeypatch.setattr(route_solver, "_screened", counted)
     monkeypatch.setattr(RouteSolver, "price", checked)
+
+
+def test_capped_searches_keep_the_bound_and_end_only_at_an_uncapped_round(monkeypatch):
+    """With no time for any search (SEARCH_SHARE 0: a compiled search stops at
+    its first clock read, with no route and a bound on all of them), every
+    round's Lagrangian value must stay above the enumerated best, the solve
+    must reach it, and a root may say it converged only after a round of
+    searches run to their end: one that proves its LP optimal."""
+    assert pricing.compile_now()
+    monkeypatch.setattr(route_solver, "SEARCH_SHARE", 0.0)
+    price_at = RouteSolver._price_at
+    counts = {"capped": 0, "converged": 0}
+
+    def counted(self, *args, **kwargs):
+        out = price_at(self, *args, **kwargs)
+        counts["capped"] += out[-1]
+        return out
+
+    monkeypatch.setattr(RouteSolver, "_price_at", counted)
+    check_converged_roots(monkeypatch, counts)
     every_seed_reaches_the_best(monkeypatch)
-    assert counts["screened"] >= 20 and counts["converged"] >= 40, counts
+    assert counts["capped"] >= 40 and counts["converged"] >= 40, counts
 
 
 def test_a_root_stopped_early_kicks_then_branches_to_the_best(monkeypatch):
