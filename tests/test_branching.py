@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from model import pricing, route_solver
+from model import pricing, route_master, route_solver
 from model.clock import Deadline
 from model.polish import improve
 from model.preprocess import prepare
@@ -207,6 +207,30 @@ def test_a_slow_central_round_goes_back_to_the_simplex(monkeypatch):
         assert reference.volume(gen.instance, set(sol.plan.selected)) >= best[0] * (1 - 1e-9)
         assert sol.bound >= best[0] * (1 - 1e-9), seed
     assert went_back >= 3, went_back
+
+
+def test_central_duals_every_other_lp_once_the_root_stalls():
+    """Once a root is stuck, its LPs alternate: central duals, then the
+    simplex's warm re-solve, then central again; a slow central round ends
+    them for good."""
+    stab = route_solver._Stabiliser(root=True)
+    duals = np.zeros(3)
+    lp = route_master.LpSolution(10.0, duals, {}, {})
+    stab.solved(lp)
+    stab.priced(duals, 20.0, math.inf, 0.0)  # the first round: a centre, no stall yet
+    assert not stab.central_next()
+    stab.solved(lp)  # the same value again: stuck, 10 % below the bound
+    stab.priced(duals, 20.0, 20.0, 0.0)  # the bound stalled
+    modes = []
+    for _ in range(5):
+        central = stab.central_next()
+        modes.append(central)
+        stab.solved(dataclasses.replace(lp, central=central))
+    assert modes == [True, False, True, False, True]
+    stab.too_slow()
+    stab.solved(lp)
+    stab.priced(duals, 20.0, 20.0, 0.0)
+    assert not stab.central_next()
 
 
 def test_a_central_lp_has_the_simplex_value():
