@@ -151,6 +151,7 @@ class RouteMaster:
         self.convexity = [self._row(1.0, 1.0, [], []) for _ in self.blocks]
         self.link: dict[tuple[int, str], int] = {}
         self.routes: list[Route] = []
+        self._applied: set[frozenset[str]] = set()  # the open sets ``routes_of`` has done
         self._seen: set[tuple[int, frozenset[str], float]] = set()
         # every route column: its block, objective and link rows (``best_columns``)
         self._col_block: list[int] = []
@@ -338,7 +339,13 @@ class RouteMaster:
 
     def routes_of(self, applied: frozenset[str]) -> None:
         """Add each changeable flow's best route with exactly these projects
-        applied, on every network variant of the mixture."""
+        applied, on every network variant of the mixture. Once per set: the
+        routes depend on the set alone and stay in the master (a stuck root
+        asks for the same sets one project away round after round: longhaul
+        200/1, 1.0-1.4 s a round for no new route)."""
+        if applied in self._applied:
+            return
+        self._applied.add(applied)
         tracked = set(self.prep.decision) | self.prep.timed
         done: set[tuple[int, int]] = set()
         known: dict[int, dict] = {}  # network -> shortest paths, shared by its variants

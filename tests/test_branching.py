@@ -336,6 +336,31 @@ def test_neighbour_routes_stop_at_the_deadline():
     assert len(solver.master.routes) > n
 
 
+def test_an_open_set_is_searched_once(monkeypatch):
+    """The routes of an open set stay in the master: asking for them again
+    (a stuck root asks for the same sets one project away every round) runs
+    no shortest paths; a new set does."""
+    calls = []
+    paths = route_master.paths_by_time_value
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])
+        return paths(*args, **kwargs)
+
+    monkeypatch.setattr(route_master, "paths_by_time_value", counted)
+    gen = reference.random_instance(2)
+    problem = PortfolioProblem(prepare(gen.instance), gen.budget, {})
+    master = RouteMaster(problem.prep, problem)
+    first = frozenset(sorted(problem.prep.decision)[:1])
+    master.routes_of(first)
+    n, asked = len(master.routes), len(calls)
+    assert calls[-1] == first
+    master.routes_of(first)
+    assert (len(master.routes), len(calls)) == (n, asked)
+    master.routes_of(frozenset(sorted(problem.prep.decision)[1:2]))
+    assert len(calls) > asked
+
+
 def test_screening_drops_the_smallest_penalties_up_to_the_cut():
     """The smallest positive penalties go while what they sum to stays within
     the cut; infinite, zero and negative ones stay."""
